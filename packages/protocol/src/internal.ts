@@ -1,0 +1,76 @@
+// Messages on Beacon's internal streams: probe results (registry → breaker), gateway call
+// outcomes (gateways → breaker), admin commands (edge → workers) and their results.
+import { z } from 'zod';
+import { McpConfig, McpConfigPatch } from './mcp.js';
+import { HealthStatus, McpName } from './status.js';
+
+export const ProbeResult = z.object({
+  mcp_name: McpName,
+  ok: z.boolean(),
+  /** What the probe saw; `slow` = answered but over the MCP's slow threshold. */
+  outcome: z.enum(['success', 'error', 'timeout', 'slow', 'disconnected']),
+  status: HealthStatus,
+  latency_ms: z.number().nonnegative().nullable(),
+  error: z.string().nullable().default(null),
+  tools_count: z.number().int().nonnegative().nullable().default(null),
+  /** Epoch milliseconds when the probe finished. */
+  at: z.number().int().nonnegative(),
+});
+export type ProbeResult = z.infer<typeof ProbeResult>;
+
+/**
+ * A gateway's report of one call to an MCP server. Stream `<base>:outcomes`, one field `o`
+ * holding this JSON. Documented in the README for gateways not written in TypeScript.
+ */
+export const CallOutcome = z.object({
+  mcp_name: McpName,
+  outcome: z.enum(['success', 'failure', 'timeout']),
+  latency_ms: z.number().nonnegative(),
+  at: z.number().int().nonnegative(),
+  gateway: z.string().max(256).optional(),
+});
+export type CallOutcome = z.infer<typeof CallOutcome>;
+
+const CommandCommon = {
+  command_id: z.string().min(1).max(128),
+  actor: z.string().min(1).max(256),
+  /** Epoch ms the command was issued; workers ignore commands older than their TTL. */
+  issued_at: z.number().int().nonnegative(),
+};
+
+export const RegistryCommand = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('register'), config: McpConfig, ...CommandCommon }),
+  z.object({ type: z.literal('update'), name: McpName, patch: McpConfigPatch, ...CommandCommon }),
+  z.object({ type: z.literal('remove'), name: McpName, ...CommandCommon }),
+  z.object({ type: z.literal('enable'), name: McpName, ...CommandCommon }),
+  z.object({ type: z.literal('disable'), name: McpName, ...CommandCommon }),
+]);
+export type RegistryCommand = z.infer<typeof RegistryCommand>;
+
+export const BreakerCommand = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('force_open'), name: McpName, ...CommandCommon }),
+  z.object({ type: z.literal('force_closed'), name: McpName, ...CommandCommon }),
+  z.object({ type: z.literal('reset'), name: McpName, ...CommandCommon }),
+]);
+export type BreakerCommand = z.infer<typeof BreakerCommand>;
+
+export const CommandErrorCode = z.enum([
+  'not_found',
+  'conflict',
+  'invalid',
+  'not_leader',
+  'internal',
+  'timeout',
+]);
+export type CommandErrorCode = z.infer<typeof CommandErrorCode>;
+
+/** Published on the side channel by a worker once a command's effects are in the log. */
+export const CommandResult = z.object({
+  type: z.literal('command_result'),
+  command_id: z.string(),
+  ok: z.boolean(),
+  /** Offset of the last event the command appended (absent when it changed nothing). */
+  offset: z.string().optional(),
+  error: z.object({ code: CommandErrorCode, message: z.string() }).optional(),
+});
+export type CommandResult = z.infer<typeof CommandResult>;

@@ -1,0 +1,34 @@
+// Closed vocabularies shared by every component: MCP health, circuit state, health event types.
+import { z } from 'zod';
+
+export const HealthStatus = z.enum(['healthy', 'unhealthy', 'disconnected', 'inactive', 'unknown']);
+export type HealthStatus = z.infer<typeof HealthStatus>;
+
+export const CircuitState = z.enum(['closed', 'open', 'half_open']);
+export type CircuitState = z.infer<typeof CircuitState>;
+
+export const HealthEventType = z.enum([
+  'failure',
+  'recovery',
+  'circuit_opened',
+  'circuit_half_open',
+  'circuit_closed',
+  'auto_disabled',
+  're_enabled',
+  'manually_disabled',
+  'manually_enabled',
+  'tools_changed',
+]);
+export type HealthEventType = z.infer<typeof HealthEventType>;
+
+/** MCP names become Redis field names, uWS topics (`mcp/<name>`) and URL path segments. */
+export const McpName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/,
+    'must be 1-128 characters of letters, digits, "_", "." or "-", starting with a letter or digit',
+  );
+export type McpName = z.infer<typeof McpName>;
+
+/** ISO-8601 timestamp with timezone, as every wire message carries. */
+export const Timestamp = z.iso.datetime({ offset: true });
