@@ -1,1 +1,2 @@
 export type * from './types.js';
+export { createEventLog, isCluster } from './event-log.js';

@@ -80,6 +80,8 @@ export interface EventLog {
   /** Validate, then atomically: fencing check → XADD → projection → publish. */
   append(event: LogEventInput, fence?: Fence | null): Promise<AppendResult>;
   epoch(): Promise<string>;
+  /** Epoch and newest offset, read together. */
+  head(): Promise<{ readonly epoch: string; readonly offset: string }>;
   /** Projection + the offset it reflects, read atomically. */
   snapshot(): Promise<Snapshot>;
   /** Offset of the newest event ("0-0" if none). */

@@ -77,13 +77,11 @@ export const AckMessage = z.object({
   exp: z.number().int().optional(),
 });
 
-const replayable = <T extends z.ZodObject>(schema: T) => schema.extend(Replay);
-
-export const McpStatusChangeMessage = replayable(McpStatusChangeEvent);
-export const HealthEventMessage = replayable(HealthEvent);
-export const McpRegisteredMessage = replayable(McpRegisteredEvent);
-export const McpUpdatedMessage = replayable(McpUpdatedEvent);
-export const McpRemovedMessage = replayable(McpRemovedEvent);
+export const McpStatusChangeMessage = McpStatusChangeEvent.extend(Replay);
+export const HealthEventMessage = HealthEvent.extend(Replay);
+export const McpRegisteredMessage = McpRegisteredEvent.extend(Replay);
+export const McpUpdatedMessage = McpUpdatedEvent.extend(Replay);
+export const McpRemovedMessage = McpRemovedEvent.extend(Replay);
 
 export const ServerMessage = z.discriminatedUnion('type', [
   InitialStatusMessage,

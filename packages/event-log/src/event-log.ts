@@ -1,0 +1,175 @@
+// createEventLog: the Redis event log — atomic append (fence → XADD → projection → publish),
+// consistent snapshot, replay/history, side channel for non-replayable messages, leases.
+import { randomUUID } from 'node:crypto';
+import {
+  BeaconError,
+  CommandResult,
+  LogEvent,
+  SystemMetricsMessage,
+  ZERO_OFFSET,
+  keyspace,
+  parseOrThrow,
+  projectionPatch,
+  type LogEventInput,
+  type McpStatus,
+  type StoredEvent,
+} from '@beacon/protocol';
+import { Cluster } from 'ioredis';
+import { decodeEntry, decodeRow, patchArgs } from './codec.js';
+import { createLease } from './lease.js';
+import { APPEND, HEAD, SNAPSHOT } from './scripts.js';
+import { createSubscription } from './subscription.js';
+import type {
+  AppendResult,
+  EventLog,
+  EventLogOptions,
+  Fence,
+  RedisClient,
+  SideMessage,
+  Snapshot,
+} from './types.js';
+
+const DEFAULT_RETENTION = 1_000_000;
+
+interface ScriptCommands {
+  beaconAppend(...args: string[]): Promise<[string, string]>;
+  beaconSnapshot(...args: string[]): Promise<unknown[]>;
+  beaconHead(...args: string[]): Promise<[string, string]>;
+}
+
+function defineScripts(redis: RedisClient): void {
+  // defineCommand is idempotent per client; several logs may share one connection.
+  const r = redis as RedisClient & Partial<ScriptCommands>;
+  if (r.beaconAppend !== undefined) return;
+  redis.defineCommand('beaconAppend', { numberOfKeys: 6, lua: APPEND });
+  redis.defineCommand('beaconSnapshot', { numberOfKeys: 2, lua: SNAPSHOT });
+  redis.defineCommand('beaconHead', { numberOfKeys: 1, lua: HEAD });
+}
+
+export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;
+
+export function createEventLog(redis: RedisClient, options: EventLogOptions = {}): EventLog {
+  const keys = keyspace(options);
+  const retention = String(options.retention ?? DEFAULT_RETENTION);
+  const sharded = isCluster(redis);
+  const publish = sharded ? 'SPUBLISH' : 'PUBLISH';
+  defineScripts(redis);
+  const scripts = redis as unknown as ScriptCommands;
+  const mcpKeyPrefix = keys.mcp('');
+
+  async function append(input: LogEventInput, fence?: Fence | null): Promise<AppendResult> {
+    const event = parseOrThrow(LogEvent, input, 'event');
+    const patch = projectionPatch(event);
+    const leaseKey = fence ? keys.lease(fence.role) : keys.meta;
+    try {
+      const [offset, prev] = await scripts.beaconAppend(
+        keys.log,
+        keys.meta,
+        keys.names,
+        keys.mcp(event.mcp_name),
+        leaseKey,
+        keys.live,
+        JSON.stringify(event),
+        patch.op,
+        retention,
+        fence ? fence.token : '',
+        publish,
+        randomUUID(),
+        event.mcp_name,
+        ...patchArgs(patch),
+      );
+      return { offset, prev };
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('FENCED')) {
+        throw new BeaconError('fenced', `append refused: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async function head(): Promise<{ epoch: string; offset: string }> {
+    const [epoch, offset] = await scripts.beaconHead(keys.meta, randomUUID());
+    return { epoch, offset };
+  }
+
+  async function snapshot(): Promise<Snapshot> {
+    const reply = await scripts.beaconSnapshot(keys.meta, keys.names, randomUUID(), mcpKeyPrefix);
+    const mcps: McpStatus[] = [];
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const name = reply[i] as string;
+      const flat = reply[i + 1] as string[];
+      if (flat.length > 0) mcps.push(decodeRow(name, flat));
+    }
+    mcps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { epoch: reply[0] as string, offset: reply[1] as string, mcps };
+  }
+
+  async function replay(after: string, limit: number, until?: string): Promise<StoredEvent[]> {
+    if (limit <= 0) return [];
+    const start = after === ZERO_OFFSET ? '-' : `(${after}`;
+    const end = until === undefined ? '+' : `(${until}`;
+    const entries = (await redis.xrange(keys.log, start, end, 'COUNT', limit)) as [
+      string,
+      string[],
+    ][];
+    return entries.map(decodeEntry);
+  }
+
+  async function* history(
+    after: string = ZERO_OFFSET,
+    opts: { readonly batch?: number; readonly until?: string } = {},
+  ): AsyncIterable<StoredEvent> {
+    const batch = opts.batch ?? 1000;
+    let cursor = after;
+    for (;;) {
+      const page = await replay(cursor, batch, opts.until);
+      for (const e of page) yield e;
+      if (page.length < batch) return;
+      cursor = (page[page.length - 1] as StoredEvent).offset;
+    }
+  }
+
+  async function firstOffset(): Promise<string | null> {
+    const first = (await redis.xrange(keys.log, '-', '+', 'COUNT', 1)) as [string, string[]][];
+    return first[0]?.[0] ?? null;
+  }
+
+  async function publishSide(message: SideMessage): Promise<void> {
+    let json: string;
+    if (message.type === 'system_metrics') {
+      json = JSON.stringify(parseOrThrow(SystemMetricsMessage, message, 'system_metrics'));
+      await redis.set(keys.metrics, json);
+    } else {
+      json = JSON.stringify(parseOrThrow(CommandResult, message, 'command_result'));
+    }
+    if (sharded) await (redis as Cluster).spublish(keys.side, json);
+    else await redis.publish(keys.side, json);
+  }
+
+  async function latestMetrics(): Promise<SystemMetricsMessage | null> {
+    const raw = await redis.get(keys.metrics);
+    if (raw === null) return null;
+    const parsed = SystemMetricsMessage.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  }
+
+  const log: EventLog = {
+    keys,
+    redis,
+    append,
+    epoch: async () => (await head()).epoch,
+    lastOffset: async () => (await head()).offset,
+    head,
+    snapshot,
+    firstOffset,
+    replay: (after: string, limit: number) => replay(after, limit),
+    history,
+    publishSide,
+    latestMetrics,
+    subscribe: (handler, subOptions) =>
+      createSubscription(log, handler, { ...subOptions, sharded, logger: options.logger }),
+    lease: (role, leaseOptions) => createLease(redis, keys, role, leaseOptions, options.logger),
+  };
+  Object.freeze(log);
+  return log;
+}

@@ -1,0 +1,86 @@
+// Lua scripts holding the log's multi-key invariants. Every key a script touches shares the log's
+// hash tag, so the scripts run unchanged on Redis Cluster.
+
+/**
+ * KEYS: 1 stream, 2 meta, 3 names set, 4 this MCP's projection hash, 5 lease key, 6 live channel
+ * ARGV: 1 event JSON, 2 op (reset|merge|remove), 3 retention, 4 fence token ('' = unfenced),
+ *       5 publish command (PUBLISH|SPUBLISH), 6 epoch candidate, 7 MCP name, 8.. field/value pairs
+ *       (values JSON-encoded)
+ * Returns { offset, prev } or the error "FENCED ...".
+ */
+export const APPEND = `
+if ARGV[4] ~= '' then
+  local holder = redis.call('GET', KEYS[5])
+  if holder ~= ARGV[4] then
+    return redis.error_reply('FENCED lease ' .. KEYS[5] .. ' is not held by token ' .. ARGV[4])
+  end
+end
+redis.call('HSETNX', KEYS[2], 'epoch', ARGV[6])
+local prev = redis.call('HGET', KEYS[2], 'last') or '0-0'
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[1], 'p', prev)
+redis.call('HSET', KEYS[2], 'last', id)
+local op = ARGV[2]
+if op == 'remove' then
+  redis.call('DEL', KEYS[4])
+  redis.call('SREM', KEYS[3], ARGV[7])
+else
+  local apply = true
+  if op == 'reset' then
+    redis.call('DEL', KEYS[4])
+    redis.call('SADD', KEYS[3], ARGV[7])
+  elseif redis.call('EXISTS', KEYS[4]) == 0 then
+    apply = false
+  end
+  if apply then
+    redis.call('HSET', KEYS[4], 'updated_offset', '"' .. id .. '"', unpack(ARGV, 8))
+  end
+end
+redis.call(ARGV[5], KEYS[6], '{"o":"' .. id .. '","p":"' .. prev .. '","e":' .. ARGV[1] .. '}')
+return { id, prev }
+`;
+
+/**
+ * KEYS: 1 meta, 2 names set. ARGV: 1 epoch candidate, 2 projection key prefix.
+ * Returns { epoch, last offset, name1, {field, value, ...}, name2, ... } read in one atomic step.
+ */
+export const SNAPSHOT = `
+redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+local meta = redis.call('HMGET', KEYS[1], 'epoch', 'last')
+local out = { meta[1], meta[2] or '0-0' }
+local names = redis.call('SMEMBERS', KEYS[2])
+for _, name in ipairs(names) do
+  out[#out + 1] = name
+  out[#out + 1] = redis.call('HGETALL', ARGV[2] .. name)
+end
+return out
+`;
+
+/** KEYS: 1 meta. ARGV: 1 epoch candidate. Returns { epoch, last }. */
+export const HEAD = `
+redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+local meta = redis.call('HMGET', KEYS[1], 'epoch', 'last')
+return { meta[1], meta[2] or '0-0' }
+`;
+
+/**
+ * Acquire or renew a lease. KEYS: 1 lease, 2 fence counter. ARGV: 1 current token ('' if none),
+ * 2 ttl ms, 3 holder. Returns the token now held, or false.
+ */
+export const LEASE_ACQUIRE = `
+local current = redis.call('GET', KEYS[1])
+if current and ARGV[1] ~= '' and current == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return current
+end
+if current then return false end
+local n = redis.call('INCR', KEYS[2])
+local token = tostring(n) .. ':' .. ARGV[3]
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+return token
+`;
+
+/** KEYS: 1 lease. ARGV: 1 token. Deletes the lease only if this token still holds it. */
+export const LEASE_RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
