@@ -1,0 +1,18 @@
+// @beacon/testing: real infrastructure for tests (Redis, Redis Cluster, child processes) and the
+// small helpers every integration test uses. Test-only; never imported by services.
+export { freePort, freePortPair, uniquePrefix, waitFor, type WaitForOptions } from './helpers.js';
+export { startRedis, type RedisHandle, type StartRedisOptions } from './redis.js';
+export {
+  startRedisCluster,
+  type RedisClusterHandle,
+  type StartRedisClusterOptions,
+} from './redis-cluster.js';
+export {
+  startProcess,
+  type ExitInfo,
+  type ProcessHandle,
+  type StartProcessOptions,
+} from './process.js';
+export { containerRuntimeAvailable } from './container-runtime.js';
+export { redisCommand, pingOk } from './resp.js';
+export * from './mcp/index.js';

@@ -1,0 +1,48 @@
+// The fault switch of an MCP test server: which failure it simulates, validated from HTTP bodies,
+// and what the switch means at a given instant (`flap` alternates between working and erroring).
+import { z } from 'zod';
+
+export const FaultMode = z.enum(['ok', 'down', 'slow', 'error', 'flap']);
+export type FaultMode = z.infer<typeof FaultMode>;
+
+/** Body of `POST /fault`; unknown fields are refused so typos do not pass silently. */
+export const FaultRequest = z.strictObject({
+  mode: FaultMode,
+  /** Delay added to every response in `slow` mode. */
+  slow_ms: z.number().int().min(0).max(600_000).optional(),
+  /** Length of each half-period in `flap` mode. */
+  flap_ms: z.number().int().min(10).max(3_600_000).optional(),
+});
+export type FaultRequest = z.infer<typeof FaultRequest>;
+
+export interface FaultState {
+  readonly mode: FaultMode;
+  readonly slow_ms: number;
+  readonly flap_ms: number;
+  /** Epoch ms when the current mode was set (flap phases count from it). */
+  readonly since: number;
+}
+
+export const DEFAULT_SLOW_MS = 2_000;
+export const DEFAULT_FLAP_MS = 2_000;
+
+export function initialFault(now: number, mode: FaultMode = 'ok'): FaultState {
+  return { mode, slow_ms: DEFAULT_SLOW_MS, flap_ms: DEFAULT_FLAP_MS, since: now };
+}
+
+export function applyFault(state: FaultState, request: FaultRequest, now: number): FaultState {
+  return {
+    mode: request.mode,
+    slow_ms: request.slow_ms ?? state.slow_ms,
+    flap_ms: request.flap_ms ?? state.flap_ms,
+    since: now,
+  };
+}
+
+/** What a request arriving at `now` experiences: `flap` resolves to `ok` or `error`. */
+export function effectiveMode(state: FaultState, now: number): Exclude<FaultMode, 'flap'> {
+  if (state.mode !== 'flap') return state.mode;
+  const phase = Math.floor(Math.max(0, now - state.since) / state.flap_ms);
+  // Start with the failing half so a switch to `flap` is visible at once.
+  return phase % 2 === 0 ? 'error' : 'ok';
+}

@@ -1,0 +1,8 @@
+// MCP test servers: real MCP over streamable HTTP (one or a fleet, with fault switches and a
+// control API) and a runnable stdio server.
+export * from './fault.js';
+export * from './tools.js';
+export * from './http-server.js';
+export * from './fleet.js';
+export * from './fleet-control.js';
+export * from './stdio-path.js';
