@@ -47,6 +47,9 @@ export interface McpTestServerInfo {
   readonly effective: Exclude<FaultMode, 'flap'>;
   readonly listening: boolean;
   readonly sessions: number;
+  /** Open standalone SSE streams (GET /mcp): where server notifications such as
+   * tools/list_changed travel; a client hears them only once its stream is open. */
+  readonly streams: number;
   readonly requests: number;
   readonly tools: readonly string[];
 }
@@ -89,6 +92,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let fault = initialFault(Date.now(), options.fault ?? 'ok');
   let requests = 0;
+  let streams = 0;
   let closed = false;
   let listening = false;
 
@@ -167,6 +171,10 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
     const sid = req.headers['mcp-session-id'];
     const existing = typeof sid === 'string' ? sessions.get(sid) : undefined;
     if (existing !== undefined) {
+      if (req.method === 'GET') {
+        streams++;
+        res.once('close', () => streams--);
+      }
       await existing.transport.handleRequest(req, res, body);
       return;
     }
@@ -286,6 +294,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
       effective: effectiveMode(fault, Date.now()),
       listening,
       sessions: sessions.size,
+      streams,
       requests,
       tools: tools.list().map((t) => t.name),
     }),
