@@ -27,7 +27,10 @@ export function decodeRow(name: string, flat: readonly string[]): McpStatus {
   }
   const parsed = McpStatus.safeParse(obj);
   if (!parsed.success) {
-    throw new BeaconError('internal', `projection row of ${name} is corrupt: ${parsed.error.message}`);
+    throw new BeaconError(
+      'internal',
+      `projection row of ${name} is corrupt: ${parsed.error.message}`,
+    );
   }
   return parsed.data;
 }

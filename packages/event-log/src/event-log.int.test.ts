@@ -120,7 +120,10 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
         }),
       );
       const head = await log.lastOffset();
-      await waitFor(() => sub.offset === head, { timeoutMs: 30_000, message: 'subscriber caught up' });
+      await waitFor(() => sub.offset === head, {
+        timeoutMs: 30_000,
+        message: 'subscriber caught up',
+      });
       await sub.close();
 
       const stream = await history(log);
@@ -231,8 +234,9 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
       expect(err).toBeInstanceOf(BeaconError);
       expect((err as BeaconError).code).toBe('fenced');
       await log.append(statusChange('f', 0, 3), fenceB);
-      const seqs = (await history(log))
-        .flatMap((e) => (e.event.type === 'mcp_status_change' ? [e.event.metadata.seq] : []));
+      const seqs = (await history(log)).flatMap((e) =>
+        e.event.type === 'mcp_status_change' ? [e.event.metadata.seq] : [],
+      );
       expect(seqs).toEqual([1, 3]);
       await b.stop();
     });
@@ -266,7 +270,8 @@ suite('a single Redis', async () => {
 suite('a 3-master Redis Cluster', async () => {
   const cluster: RedisClusterHandle = await startRedisCluster({ masters: 3 });
   return {
-    connect: () => new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: null } }),
+    connect: () =>
+      new Cluster([...cluster.nodes], { redisOptions: { maxRetriesPerRequest: null } }),
     close: () => cluster.stop(),
   };
 });
@@ -274,7 +279,11 @@ suite('a 3-master Redis Cluster', async () => {
 describe('event log across a Redis crash (kill -9, AOF on)', () => {
   let redis: RedisHandle;
   beforeAll(async () => {
-    redis = await startRedis({ private: true, appendonly: true, args: ['--appendfsync', 'always'] });
+    redis = await startRedis({
+      private: true,
+      appendonly: true,
+      args: ['--appendfsync', 'always'],
+    });
   });
   afterAll(async () => {
     await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));

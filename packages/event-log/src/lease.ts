@@ -8,7 +8,13 @@ import { LEASE_ACQUIRE, LEASE_RELEASE } from './scripts.js';
 import type { Fence, Lease, LeaseOptions, RedisClient } from './types.js';
 
 interface LeaseCommands {
-  beaconLeaseAcquire(lease: string, fence: string, token: string, ttl: string, holder: string): Promise<string | null>;
+  beaconLeaseAcquire(
+    lease: string,
+    fence: string,
+    token: string,
+    ttl: string,
+    holder: string,
+  ): Promise<string | null>;
   beaconLeaseRelease(lease: string, token: string): Promise<number>;
 }
 

@@ -81,7 +81,8 @@ export async function createSubscription(
     const snap = await log.snapshot();
     epoch = snap.epoch;
     offset = snap.offset;
-    if (reason !== 'initial') logger?.warn({ reason, offset, epoch }, 'resynchronised from snapshot');
+    if (reason !== 'initial')
+      logger?.warn({ reason, offset, epoch }, 'resynchronised from snapshot');
     safely(() => handler.onSnapshot(snap, reason));
   }
 

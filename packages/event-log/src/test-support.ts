@@ -1,5 +1,11 @@
 // Shared pieces of the event-log integration suites: event builders and a recording subscriber.
-import { applyEvent, compareOffsets, type LogEventInput, type McpStatus, type StoredEvent } from '@beacon/protocol';
+import {
+  applyEvent,
+  compareOffsets,
+  type LogEventInput,
+  type McpStatus,
+  type StoredEvent,
+} from '@beacon/protocol';
 import type { Snapshot, SubscriptionHandler } from './types.js';
 
 export const registration = (name: string): LogEventInput => ({

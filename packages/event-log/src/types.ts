@@ -52,7 +52,11 @@ export interface SubscriptionHandler {
   /** Every event after the snapshot, exactly once, in log order. */
   onEvent(event: StoredEvent): void;
   /** A hole was seen (e.g. across a reconnect) and filled from the stream. */
-  onGap?(info: { readonly after: string; readonly before: string; readonly repaired: number }): void;
+  onGap?(info: {
+    readonly after: string;
+    readonly before: string;
+    readonly repaired: number;
+  }): void;
   /** A message on the bus that failed validation; it was dropped. */
   onInvalid?(raw: string, error: Error): void;
   onSide?(message: SideMessage): void;
@@ -91,7 +95,10 @@ export interface EventLog {
   /** Up to `limit` events strictly after `after`, in order. */
   replay(after: string, limit: number): Promise<StoredEvent[]>;
   /** Events strictly after `after` (default: all retained), in order, read in batches. */
-  history(after?: string, options?: { readonly batch?: number; readonly until?: string }): AsyncIterable<StoredEvent>;
+  history(
+    after?: string,
+    options?: { readonly batch?: number; readonly until?: string },
+  ): AsyncIterable<StoredEvent>;
   subscribe(handler: SubscriptionHandler, options?: SubscribeOptions): Promise<Subscription>;
   /** Publish a non-replayable message (system_metrics is also kept as the latest value). */
   publishSide(message: SideMessage): Promise<void>;

@@ -54,7 +54,11 @@ export function describeIssues(issues: readonly Issue[]): string {
 }
 
 /** Parse with a schema; on failure throw `BeaconError('invalid')` naming every bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = issuesOf(result.error);

@@ -2,7 +2,9 @@
 // order them only through these helpers.
 import { z } from 'zod';
 
-export const Offset = z.string().regex(/^\d{1,20}-\d{1,20}$/, 'must be a stream offset "<ms>-<seq>"');
+export const Offset = z
+  .string()
+  .regex(/^\d{1,20}-\d{1,20}$/, 'must be a stream offset "<ms>-<seq>"');
 export type Offset = z.infer<typeof Offset>;
 
 /** The offset before any event: replay "after ZERO_OFFSET" is the whole retained log. */

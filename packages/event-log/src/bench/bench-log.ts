@@ -7,7 +7,9 @@ import { createEventLog } from '../index.js';
 import { registration, statusChange } from '../test-support.js';
 
 const args = new Map(
-  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])),
+  process.argv
+    .slice(2)
+    .flatMap((a, i, all) => (a.startsWith('--') ? [[a.slice(2), all[i + 1] ?? '']] : [])),
 );
 const seconds = Number(args.get('seconds') ?? 5);
 const rate = Number(args.get('rate') ?? 1000);
@@ -48,7 +50,9 @@ async function throughput(writers: number): Promise<number> {
   return count / seconds;
 }
 
-async function latency(writers: number): Promise<{ p50: number; p99: number; p999: number; n: number }> {
+async function latency(
+  writers: number,
+): Promise<{ p50: number; p99: number; p999: number; n: number }> {
   const prefix = uniquePrefix('lat');
   const logs = Array.from({ length: writers }, () => createEventLog(connect(), { prefix }));
   await logs[0]!.append(registration('m'));
@@ -77,15 +81,23 @@ async function latency(writers: number): Promise<{ p50: number; p99: number; p99
   }
   await Promise.all(pending);
   const until = performance.now() + 5_000;
-  while (samples.length < total && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  while (samples.length < total && performance.now() < until)
+    await new Promise((r) => setTimeout(r, 10));
   await sub.close();
   samples.sort((a, b) => a - b);
-  return { p50: pct(samples, 50), p99: pct(samples, 99), p999: pct(samples, 99.9), n: samples.length };
+  return {
+    p50: pct(samples, 50),
+    p99: pct(samples, 99),
+    p999: pct(samples, 99.9),
+    n: samples.length,
+  };
 }
 
 const fmt = (n: number): string => n.toFixed(2);
 try {
-  console.log(`redis: ${url} (${handle ? 'private redis-server' : 'BENCH_REDIS_URL'}), ${seconds}s per phase`);
+  console.log(
+    `redis: ${url} (${handle ? 'private redis-server' : 'BENCH_REDIS_URL'}), ${seconds}s per phase`,
+  );
   for (const w of [1, 8]) {
     const perSec = await throughput(w);
     console.log(`throughput  writers=${w}  appends/s=${Math.round(perSec)}`);
