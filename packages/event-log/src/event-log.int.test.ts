@@ -198,6 +198,7 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
       // Drop every pub/sub connection of this Redis: messages published until ioredis reconnects
       // are lost on the wire, so the next one names a predecessor we never saw.
       const admin = track(target.connect());
+      await admin.ping(); // a cluster client learns its nodes only once connected
       if (admin instanceof Cluster) {
         await Promise.all(
           admin.nodes('master').map((node) => node.call('CLIENT', 'KILL', 'TYPE', 'pubsub')),
