@@ -64,8 +64,20 @@ export const McpConfigInput = z.strictObject({
 export type McpConfig = z.output<typeof McpConfigInput>;
 export const McpConfig = McpConfigInput;
 
-/** Partial update (PATCH): any field but `name`. */
-export const McpConfigPatch = McpConfigInput.omit({ name: true }).partial();
+/**
+ * Partial update (PATCH): any field but `name`. Absent fields keep their current value, so no
+ * defaults here (`.partial()` of McpConfigInput would fill them in and reset the config).
+ */
+export const McpConfigPatch = z.strictObject({
+  transport: Transport.optional(),
+  probe_interval_ms: z.number().int().min(100).max(86_400_000).optional(),
+  timeout_ms: z.number().int().min(10).max(600_000).optional(),
+  slow_ms: z.number().int().positive().optional(),
+  failure_cycles_to_disable: z.number().int().min(1).max(1_000_000).optional(),
+  tags: z.array(z.string().min(1).max(64)).max(64).optional(),
+  enabled: z.boolean().optional(),
+  breaker: BreakerSettings.optional(),
+});
 export type McpConfigPatch = z.infer<typeof McpConfigPatch>;
 
 /** Numbers a breaker exposes in the projection (for the detail view). */

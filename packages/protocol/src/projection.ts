@@ -73,6 +73,16 @@ export function projectionPatch(event: LogEvent): ProjectionPatch {
       if (t === 're_enabled') Object.assign(f, { auto_disabled: false, enabled: true });
       if (t === 'manually_disabled') Object.assign(f, { enabled: false, auto_disabled: false });
       if (t === 'manually_enabled') f.enabled = true;
+      // The registry reports a changed tool count without a status change.
+      const tools = (event.data as { tools_count?: unknown }).tools_count;
+      if (
+        t === 'tools_changed' &&
+        typeof tools === 'number' &&
+        Number.isInteger(tools) &&
+        tools >= 0
+      ) {
+        f.tools_count = tools;
+      }
       return { op: 'merge', fields: f };
     }
   }
