@@ -12,7 +12,6 @@ import {
   windowMatches,
   windowToJson,
   type SlidingWindow,
-  type WindowJson,
 } from './window.js';
 
 export interface BreakerState {
@@ -161,7 +160,7 @@ export function stateFromJson(name: string, json: string, config: BreakerConfig)
   return {
     ...rest,
     name,
-    window: windowFromJson(window as WindowJson, config.window_type, config.window_size),
+    window: windowFromJson(window, config.window_type, config.window_size),
   };
 }
 
