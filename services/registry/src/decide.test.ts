@@ -1,0 +1,268 @@
+// Given/when/then tests of the registry's status decisions.
+import { LogEvent, type LogEventInput, type ProbeResult } from '@beacon/protocol';
+import { describe, expect, it } from 'vitest';
+import {
+  decideDisable,
+  decideEnable,
+  decideProbe,
+  decideTools,
+  initialState,
+  reprobeDelay,
+  type DecideSettings,
+  type McpState,
+} from './decide.js';
+
+const settings: DecideSettings = {
+  failureCyclesToDisable: 3,
+  reprobeBaseMs: 1_000,
+  reprobeMaxMs: 8_000,
+};
+const NOW = Date.parse('2025-01-01T00:00:00Z');
+
+const ok = (latency = 12, tools = 3): ProbeResult => ({
+  mcp_name: 'billing_mcp',
+  ok: true,
+  outcome: 'success',
+  status: 'healthy',
+  latency_ms: latency,
+  error: null,
+  tools_count: tools,
+  at: NOW,
+});
+const fail = (outcome: 'error' | 'timeout' | 'slow' | 'disconnected' = 'error'): ProbeResult => ({
+  mcp_name: 'billing_mcp',
+  ok: false,
+  outcome,
+  status: outcome === 'disconnected' ? 'disconnected' : 'unhealthy',
+  latency_ms: outcome === 'disconnected' ? null : 40,
+  error: `boom (${outcome})`,
+  tools_count: null,
+  at: NOW,
+});
+const given = (over: Partial<McpState> = {}): McpState => ({
+  ...initialState('billing_mcp', true),
+  ...over,
+});
+const kinds = (events: readonly LogEventInput[]): string[] =>
+  events.map((e) =>
+    e.type === 'mcp_status_change'
+      ? `status:${e.status}`
+      : e.type === 'health_event'
+        ? e.event_type
+        : e.type,
+  );
+/** Every decided event must be a valid log event (it is validated again before append). */
+const valid = (events: readonly LogEventInput[]): void => {
+  for (const e of events) expect(LogEvent.safeParse(e).success).toBe(true);
+};
+
+describe('decideProbe', () => {
+  it('given a new MCP, when the first probe succeeds, then healthy with latency and tools', () => {
+    const d = decideProbe(given(), ok(12, 3), NOW, settings, 'closed');
+    expect(kinds(d.events)).toEqual(['status:healthy']);
+    valid(d.events);
+    expect(d.events[0]).toMatchObject({
+      metadata: {
+        previous_status: 'unknown',
+        latency_ms: 12,
+        tools_count: 3,
+        failure_cycles: 0,
+        circuit_state: 'closed',
+        checked_at: '2025-01-01T00:00:00.000Z',
+      },
+    });
+    expect(d.next).toMatchObject({ status: 'healthy', toolsCount: 3, failureCycles: 0 });
+  });
+
+  it('given healthy, when probes keep succeeding with the same tools, then nothing is appended', () => {
+    const d = decideProbe(given({ status: 'healthy', toolsCount: 3 }), ok(50, 3), NOW, settings);
+    expect(d.events).toEqual([]);
+  });
+
+  it('given healthy, when the tool count changes, then tools_changed (no status change)', () => {
+    const d = decideProbe(given({ status: 'healthy', toolsCount: 3 }), ok(5, 4), NOW, settings);
+    expect(kinds(d.events)).toEqual(['tools_changed']);
+    expect(d.events[0]).toMatchObject({ data: { tools_count: 4, previous_tools_count: 3 } });
+    valid(d.events);
+  });
+
+  it('given healthy, when a probe errors, then failure + unhealthy with error and 1 cycle', () => {
+    const d = decideProbe(
+      given({ status: 'healthy', toolsCount: 3 }),
+      fail('error'),
+      NOW,
+      settings,
+    );
+    expect(kinds(d.events)).toEqual(['failure', 'status:unhealthy']);
+    valid(d.events);
+    expect(d.events[1]).toMatchObject({
+      metadata: { previous_status: 'healthy', error: 'boom (error)', failure_cycles: 1 },
+    });
+    expect(d.next).toMatchObject({ status: 'unhealthy', failureCycles: 1 });
+  });
+
+  it('given healthy, when the server cannot be reached, then disconnected', () => {
+    const d = decideProbe(given({ status: 'healthy' }), fail('disconnected'), NOW, settings);
+    expect(kinds(d.events)).toEqual(['failure', 'status:disconnected']);
+  });
+
+  it('given unhealthy, when it keeps failing the same way, then only the cycle count moves', () => {
+    const d = decideProbe(
+      given({ status: 'unhealthy', failureCycles: 1 }),
+      fail('timeout'),
+      NOW,
+      settings,
+    );
+    expect(d.events).toEqual([]);
+    expect(d.next.failureCycles).toBe(2);
+  });
+
+  it('given unhealthy, when it becomes unreachable, then a status change without a new failure event', () => {
+    const d = decideProbe(
+      given({ status: 'unhealthy', failureCycles: 1 }),
+      fail('disconnected'),
+      NOW,
+      settings,
+    );
+    expect(kinds(d.events)).toEqual(['status:disconnected']);
+  });
+
+  it('given failing, when a probe succeeds, then healthy + recovery with the cycles it took', () => {
+    const d = decideProbe(given({ status: 'disconnected', failureCycles: 2 }), ok(), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:healthy', 'recovery']);
+    expect(d.events[1]).toMatchObject({
+      data: { previous_status: 'disconnected', failure_cycles: 2 },
+    });
+    expect(d.next.failureCycles).toBe(0);
+    valid(d.events);
+  });
+
+  it('given a new MCP, when the first probe fails, then unhealthy but no failure event', () => {
+    const d = decideProbe(given(), fail('slow'), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:unhealthy']);
+  });
+
+  it('given N-1 failed cycles, when the Nth fails, then inactive + auto_disabled and a re-probe is due', () => {
+    const d = decideProbe(given({ status: 'unhealthy', failureCycles: 2 }), fail(), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:inactive', 'auto_disabled']);
+    valid(d.events);
+    expect(d.events[0]).toMatchObject({
+      metadata: { reason: 'auto_disabled', auto_disabled: true, enabled: false, failure_cycles: 3 },
+    });
+    expect(d.next).toMatchObject({ status: 'inactive', autoDisabled: true, reprobeAttempt: 0 });
+    expect(d.reprobeAt).toBe(NOW + 1_000);
+  });
+
+  it('given a threshold of 1, when a healthy MCP fails once, then failure and auto-disable at once', () => {
+    const d = decideProbe(given({ status: 'healthy' }), fail(), NOW, {
+      ...settings,
+      failureCyclesToDisable: 1,
+    });
+    expect(kinds(d.events)).toEqual(['failure', 'status:inactive', 'auto_disabled']);
+  });
+
+  it('given auto-disabled, when re-probes fail, then no events and the backoff doubles up to the cap', () => {
+    let s = given({ status: 'inactive', autoDisabled: true, failureCycles: 3 });
+    const due: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const d = decideProbe(s, fail(), NOW, settings);
+      expect(d.events).toEqual([]);
+      due.push((d.reprobeAt ?? 0) - NOW);
+      s = d.next;
+    }
+    expect(due).toEqual([2_000, 4_000, 8_000, 8_000, 8_000]);
+  });
+
+  it('given auto-disabled, when a re-probe succeeds, then re_enabled, healthy and recovery', () => {
+    const s = given({
+      status: 'inactive',
+      autoDisabled: true,
+      failureCycles: 3,
+      reprobeAttempt: 2,
+    });
+    const d = decideProbe(s, ok(7, 3), NOW, settings);
+    expect(kinds(d.events)).toEqual(['re_enabled', 'status:healthy', 'recovery']);
+    valid(d.events);
+    expect(d.events[1]).toMatchObject({
+      metadata: {
+        previous_status: 'inactive',
+        enabled: true,
+        auto_disabled: false,
+        failure_cycles: 0,
+      },
+    });
+    expect(d.next).toMatchObject({ status: 'healthy', autoDisabled: false, reprobeAttempt: 0 });
+    expect(d.reprobeAt).toBeNull();
+  });
+
+  it('given manually disabled, when a late probe result arrives, then it is ignored', () => {
+    const d = decideProbe(given({ status: 'inactive', disabled: true }), fail(), NOW, settings);
+    expect(d.events).toEqual([]);
+  });
+});
+
+describe('decideTools', () => {
+  it('given healthy with 3 tools, when the server announces 4, then tools_changed', () => {
+    const d = decideTools(given({ status: 'healthy', toolsCount: 3 }), 4, NOW);
+    expect(kinds(d.events)).toEqual(['tools_changed']);
+  });
+  it('given unknown tools, when a count arrives, then it is recorded silently', () => {
+    const d = decideTools(given({ status: 'healthy' }), 4, NOW);
+    expect(d.events).toEqual([]);
+    expect(d.next.toolsCount).toBe(4);
+  });
+});
+
+describe('manual disable / enable', () => {
+  const by = { actor: 'alice', command_id: 'c-1' };
+
+  it('given healthy, when an admin disables it, then manually_disabled + inactive(manual) with the actor', () => {
+    const d = decideDisable(given({ status: 'healthy' }), by, NOW);
+    expect(kinds(d.events)).toEqual(['manually_disabled', 'status:inactive']);
+    valid(d.events);
+    for (const e of d.events) expect(e).toMatchObject({ actor: 'alice', command_id: 'c-1' });
+    expect(d.events[1]).toMatchObject({ metadata: { reason: 'manual', enabled: false } });
+    expect(d.next.disabled).toBe(true);
+  });
+
+  it('given auto-disabled, when an admin disables it, then the re-probe is cleared', () => {
+    const d = decideDisable(given({ status: 'inactive', autoDisabled: true }), by, NOW);
+    expect(d.reprobeAt).toBeNull();
+    expect(d.next).toMatchObject({ disabled: true, autoDisabled: false });
+  });
+
+  it('given disabled, when an admin disables it again, then nothing happens', () => {
+    expect(decideDisable(given({ status: 'inactive', disabled: true }), by, NOW).events).toEqual(
+      [],
+    );
+  });
+
+  it('given disabled, when an admin enables it, then manually_enabled + unknown until probed', () => {
+    const d = decideEnable(given({ status: 'inactive', disabled: true }), by, NOW);
+    expect(kinds(d.events)).toEqual(['manually_enabled', 'status:unknown']);
+    valid(d.events);
+    expect(d.next).toMatchObject({ disabled: false, status: 'unknown' });
+  });
+
+  it('given auto-disabled, when an admin enables it, then it is lifted at once', () => {
+    const d = decideEnable(
+      given({ status: 'inactive', autoDisabled: true, reprobeAttempt: 3 }),
+      by,
+      NOW,
+    );
+    expect(d.events[1]).toMatchObject({ metadata: { auto_disabled: false, enabled: true } });
+    expect(d.next).toMatchObject({ autoDisabled: false, reprobeAttempt: 0 });
+  });
+
+  it('given enabled, when an admin enables it, then nothing happens', () => {
+    expect(decideEnable(given({ status: 'healthy' }), by, NOW).events).toEqual([]);
+  });
+});
+
+describe('reprobeDelay', () => {
+  it('doubles from the base and stops at the cap', () => {
+    expect([0, 1, 2, 3, 10].map((a) => reprobeDelay(a, settings))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 8_000,
+    ]);
+  });
+});

@@ -1,0 +1,392 @@
+// The registry's status logic as pure functions: given what the log says about one MCP (its
+// state) and something that happened (a probe result, a tools change, an enable/disable), decide
+// which events to append and what the state becomes. No I/O, no clocks: `now` is an argument.
+import type {
+  CircuitState,
+  HealthStatus,
+  LogEventInput,
+  McpStatus,
+  ProbeResult,
+} from '@beacon/protocol';
+
+/** What the registry tracks per MCP between probes (mirrors the log plus two counters). */
+export interface McpState {
+  readonly name: string;
+  /** Status as last written to the log. */
+  readonly status: HealthStatus;
+  /** Consecutive failed probe cycles. */
+  readonly failureCycles: number;
+  readonly autoDisabled: boolean;
+  /** Disabled by an admin (config.enabled = false). */
+  readonly disabled: boolean;
+  /** Re-probes attempted since auto-disable (backoff exponent). */
+  readonly reprobeAttempt: number;
+  readonly toolsCount: number | null;
+}
+
+export interface DecideSettings {
+  readonly failureCyclesToDisable: number;
+  /** First re-probe of an auto-disabled MCP after this long; doubles per failed re-probe. */
+  readonly reprobeBaseMs: number;
+  readonly reprobeMaxMs: number;
+}
+
+export interface Decision {
+  readonly events: LogEventInput[];
+  readonly next: McpState;
+  /** Re-probe due time of an auto-disabled MCP: a number sets it, null clears it, undefined keeps. */
+  readonly reprobeAt?: number | null;
+}
+
+export interface Actor {
+  readonly actor: string;
+  readonly command_id?: string;
+}
+
+/** Actor stamped on events the registry decides on its own. */
+export const REGISTRY_ACTOR = 'registry';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function reprobeDelay(attempt: number, settings: DecideSettings): number {
+  return Math.min(settings.reprobeMaxMs, settings.reprobeBaseMs * 2 ** Math.min(attempt, 30));
+}
+
+/** State as the projection row says (the standby's rebuild); counters from the worker's hash. */
+export function stateFromRow(
+  row: McpStatus,
+  saved: { readonly failureCycles?: number; readonly reprobeAttempt?: number } = {},
+): McpState {
+  return {
+    name: row.name,
+    status: row.health_status,
+    failureCycles: saved.failureCycles ?? row.failure_cycles,
+    autoDisabled: row.auto_disabled,
+    disabled: !row.auto_disabled && (row.config?.enabled === false || !row.enabled),
+    reprobeAttempt: saved.reprobeAttempt ?? 0,
+    toolsCount: row.tools_count,
+  };
+}
+
+/** A freshly registered MCP, matching `initialRow` in the protocol's projection. */
+export function initialState(name: string, enabled: boolean): McpState {
+  return {
+    name,
+    status: enabled ? 'unknown' : 'inactive',
+    failureCycles: 0,
+    autoDisabled: false,
+    disabled: !enabled,
+    reprobeAttempt: 0,
+    toolsCount: null,
+  };
+}
+
+/** Whether normal (interval) probing applies; auto-disabled MCPs are re-probed on backoff only. */
+export const probesNormally = (s: McpState): boolean => !s.disabled && !s.autoDisabled;
+
+const FAILING: ReadonlySet<HealthStatus> = new Set(['unhealthy', 'disconnected']);
+
+/** Decide on one probe result. `circuit` is the circuit state the projection shows, if known. */
+export function decideProbe(
+  state: McpState,
+  probe: ProbeResult,
+  now: number,
+  settings: DecideSettings,
+  circuit?: CircuitState,
+): Decision {
+  if (state.disabled) return { events: [], next: state };
+  const name = state.name;
+  const timestamp = iso(now);
+  const checked_at = iso(probe.at);
+  const common = { mcp_name: name, timestamp, actor: REGISTRY_ACTOR };
+  const circuitMeta = circuit === undefined ? {} : { circuit_state: circuit };
+  const tools = probe.tools_count ?? state.toolsCount;
+
+  if (state.autoDisabled) {
+    if (!probe.ok) {
+      const attempt = state.reprobeAttempt + 1;
+      return {
+        events: [],
+        next: { ...state, reprobeAttempt: attempt },
+        reprobeAt: now + reprobeDelay(attempt, settings),
+      };
+    }
+    return {
+      events: [
+        {
+          type: 'health_event',
+          event_type: 're_enabled',
+          data: { reprobes: state.reprobeAttempt + 1, latency_ms: probe.latency_ms },
+          ...common,
+        },
+        {
+          type: 'mcp_status_change',
+          status: 'healthy',
+          metadata: {
+            previous_status: state.status,
+            error: null,
+            latency_ms: probe.latency_ms,
+            tools_count: tools,
+            failure_cycles: 0,
+            enabled: true,
+            auto_disabled: false,
+            reason: 're_enabled',
+            checked_at,
+            ...circuitMeta,
+          },
+          ...common,
+        },
+        {
+          type: 'health_event',
+          event_type: 'recovery',
+          data: {
+            previous_status: state.status,
+            latency_ms: probe.latency_ms,
+            after: 'auto_disabled',
+          },
+          ...common,
+        },
+      ],
+      next: {
+        ...state,
+        status: 'healthy',
+        failureCycles: 0,
+        autoDisabled: false,
+        reprobeAttempt: 0,
+        toolsCount: tools,
+      },
+      reprobeAt: null,
+    };
+  }
+
+  if (probe.ok) {
+    const next: McpState = { ...state, status: 'healthy', failureCycles: 0, toolsCount: tools };
+    if (state.status === 'healthy') {
+      // Same status: only a changed tool count is worth an event.
+      if (
+        probe.tools_count === null ||
+        probe.tools_count === state.toolsCount ||
+        state.toolsCount === null
+      ) {
+        return { events: [], next };
+      }
+      return {
+        events: [
+          {
+            type: 'health_event',
+            event_type: 'tools_changed',
+            data: { tools_count: probe.tools_count, previous_tools_count: state.toolsCount },
+            ...common,
+          },
+        ],
+        next,
+      };
+    }
+    const events: LogEventInput[] = [
+      {
+        type: 'mcp_status_change',
+        status: 'healthy',
+        metadata: {
+          previous_status: state.status,
+          error: null,
+          latency_ms: probe.latency_ms,
+          tools_count: tools,
+          failure_cycles: 0,
+          reason: 'probe',
+          checked_at,
+          ...circuitMeta,
+        },
+        ...common,
+      },
+    ];
+    if (FAILING.has(state.status)) {
+      events.push({
+        type: 'health_event',
+        event_type: 'recovery',
+        data: {
+          previous_status: state.status,
+          failure_cycles: state.failureCycles,
+          latency_ms: probe.latency_ms,
+        },
+        ...common,
+      });
+    }
+    return { events, next };
+  }
+
+  // A failed cycle.
+  const cycles = state.failureCycles + 1;
+  const failed: HealthStatus = probe.status === 'disconnected' ? 'disconnected' : 'unhealthy';
+  const events: LogEventInput[] = [];
+  if (state.status === 'healthy') {
+    events.push({
+      type: 'health_event',
+      event_type: 'failure',
+      data: {
+        status: failed,
+        outcome: probe.outcome,
+        error: probe.error,
+        latency_ms: probe.latency_ms,
+      },
+      ...common,
+    });
+  }
+  if (cycles >= settings.failureCyclesToDisable) {
+    events.push(
+      {
+        type: 'mcp_status_change',
+        status: 'inactive',
+        metadata: {
+          previous_status: state.status,
+          error: probe.error,
+          latency_ms: probe.latency_ms,
+          failure_cycles: cycles,
+          enabled: false,
+          auto_disabled: true,
+          reason: 'auto_disabled',
+          checked_at,
+          ...circuitMeta,
+        },
+        ...common,
+      },
+      {
+        type: 'health_event',
+        event_type: 'auto_disabled',
+        data: {
+          failure_cycles: cycles,
+          last_status: failed,
+          error: probe.error,
+          reprobe_in_ms: reprobeDelay(0, settings),
+        },
+        ...common,
+      },
+    );
+    return {
+      events,
+      next: {
+        ...state,
+        status: 'inactive',
+        failureCycles: cycles,
+        autoDisabled: true,
+        reprobeAttempt: 0,
+      },
+      reprobeAt: now + reprobeDelay(0, settings),
+    };
+  }
+  if (failed !== state.status) {
+    events.push({
+      type: 'mcp_status_change',
+      status: failed,
+      metadata: {
+        previous_status: state.status,
+        error: probe.error,
+        latency_ms: probe.latency_ms,
+        tools_count: state.toolsCount,
+        failure_cycles: cycles,
+        reason: 'probe',
+        checked_at,
+        ...circuitMeta,
+      },
+      ...common,
+    });
+  }
+  return { events, next: { ...state, status: failed, failureCycles: cycles } };
+}
+
+/** Tools changed between probes (`notifications/tools/list_changed` + a fresh `tools/list`). */
+export function decideTools(state: McpState, toolsCount: number, now: number): Decision {
+  if (state.toolsCount === toolsCount) return { events: [], next: state };
+  const next = { ...state, toolsCount };
+  // Only a reachable, enabled MCP's count is news; otherwise the next status change carries it.
+  if (state.status !== 'healthy' || state.toolsCount === null) return { events: [], next };
+  return {
+    events: [
+      {
+        type: 'health_event',
+        mcp_name: state.name,
+        event_type: 'tools_changed',
+        data: { tools_count: toolsCount, previous_tools_count: state.toolsCount },
+        timestamp: iso(now),
+        actor: REGISTRY_ACTOR,
+      },
+    ],
+    next,
+  };
+}
+
+/** An admin disables the MCP (or sets `enabled: false`): no more probes until enabled. */
+export function decideDisable(state: McpState, by: Actor, now: number): Decision {
+  if (state.disabled) return { events: [], next: state };
+  const common = { mcp_name: state.name, timestamp: iso(now), ...by };
+  return {
+    events: [
+      {
+        type: 'health_event',
+        event_type: 'manually_disabled',
+        data: { previous_status: state.status, was_auto_disabled: state.autoDisabled },
+        ...common,
+      },
+      {
+        type: 'mcp_status_change',
+        status: 'inactive',
+        metadata: {
+          previous_status: state.status,
+          failure_cycles: 0,
+          enabled: false,
+          auto_disabled: false,
+          reason: 'manual',
+        },
+        ...common,
+      },
+    ],
+    next: {
+      ...state,
+      status: 'inactive',
+      disabled: true,
+      autoDisabled: false,
+      failureCycles: 0,
+      reprobeAttempt: 0,
+    },
+    reprobeAt: null,
+  };
+}
+
+/**
+ * An admin enables the MCP (also lifts an auto-disable). Status becomes `unknown` until the next
+ * probe, which the caller runs at once.
+ */
+export function decideEnable(state: McpState, by: Actor, now: number): Decision {
+  if (!state.disabled && !state.autoDisabled) return { events: [], next: state };
+  const common = { mcp_name: state.name, timestamp: iso(now), ...by };
+  return {
+    events: [
+      {
+        type: 'health_event',
+        event_type: 'manually_enabled',
+        data: { previous_status: state.status, was_auto_disabled: state.autoDisabled },
+        ...common,
+      },
+      {
+        type: 'mcp_status_change',
+        status: 'unknown',
+        metadata: {
+          previous_status: state.status,
+          failure_cycles: 0,
+          enabled: true,
+          auto_disabled: false,
+          reason: 'manual',
+        },
+        ...common,
+      },
+    ],
+    next: {
+      ...state,
+      status: 'unknown',
+      disabled: false,
+      autoDisabled: false,
+      failureCycles: 0,
+      reprobeAttempt: 0,
+    },
+    reprobeAt: null,
+  };
+}
