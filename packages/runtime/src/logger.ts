@@ -1,6 +1,6 @@
 // One pino root per process: JSON lines on stdout, secrets redacted wherever they commonly
 // appear (headers, config objects, MCP transport settings). Modules take `.child({ component })`.
-import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -27,7 +27,8 @@ export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((k) => [
 
 export interface CreateLoggerOptions {
   readonly name: string;
-  readonly level?: LevelWithSilent | string;
+  /** A pino level name (LOG_LEVEL); default info. */
+  readonly level?: string;
   /** Where to write; default stdout. Tests pass a stream to read the output. */
   readonly destination?: DestinationStream;
   /** Fields on every line. */

@@ -8,7 +8,7 @@ const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export interface CounterChild {
-  inc(value?: number): void;
+  inc: (value?: number) => void;
   readonly value: number;
 }
 export interface Counter extends CounterChild {
@@ -16,9 +16,9 @@ export interface Counter extends CounterChild {
   remove(...values: string[]): void;
 }
 export interface GaugeChild {
-  set(value: number): void;
-  inc(value?: number): void;
-  dec(value?: number): void;
+  set: (value: number) => void;
+  inc: (value?: number) => void;
+  dec: (value?: number) => void;
   readonly value: number;
 }
 export interface Gauge extends GaugeChild {
@@ -28,7 +28,7 @@ export interface Gauge extends GaugeChild {
   reset(): void;
 }
 export interface HistogramChild {
-  observe(value: number): void;
+  observe: (value: number) => void;
   readonly count: number;
   readonly sum: number;
 }

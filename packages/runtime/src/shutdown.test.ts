@@ -12,11 +12,18 @@ describe('installShutdown', () => {
   it('runs stop once and exits 0 when it succeeds', async () => {
     const codes: number[] = [];
     let stops = 0;
-    const s = installShutdown(silent, async () => void stops++, {
-      exit: (c) => codes.push(c),
-      signals: [],
-      onFatal: false,
-    });
+    const s = installShutdown(
+      silent,
+      () => {
+        stops++;
+        return Promise.resolve();
+      },
+      {
+        exit: (c) => codes.push(c),
+        signals: [],
+        onFatal: false,
+      },
+    );
     const [a, b] = await Promise.all([s.trigger('test'), s.trigger('again')]);
     s.uninstall();
     expect([a, b, stops, codes]).toEqual([0, 0, 1, [0]]);
@@ -38,11 +45,18 @@ describe('installShutdown', () => {
   it('handles a real SIGTERM', async () => {
     const codes: number[] = [];
     let stopped = false;
-    const s = installShutdown(silent, async () => void (stopped = true), {
-      exit: (c) => codes.push(c),
-      signals: ['SIGUSR2'],
-      onFatal: false,
-    });
+    const s = installShutdown(
+      silent,
+      () => {
+        stopped = true;
+        return Promise.resolve();
+      },
+      {
+        exit: (c) => codes.push(c),
+        signals: ['SIGUSR2'],
+        onFatal: false,
+      },
+    );
     process.kill(process.pid, 'SIGUSR2');
     await expect.poll(() => codes, { timeout: 5000 }).toEqual([0]);
     s.uninstall();

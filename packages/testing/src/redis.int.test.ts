@@ -15,8 +15,9 @@ afterEach(async () => {
 function client(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', () => undefined); // expected while the server is down
-  cleanups.push(async () => {
+  cleanups.push(() => {
     redis.disconnect();
+    return Promise.resolve();
   });
   return redis;
 }
