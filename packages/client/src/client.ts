@@ -471,9 +471,13 @@ export function createBeaconClient(options: BeaconClientOptions): BeaconClient {
     on: emitter.on,
     off: emitter.off,
     start() {
-      if (started) return;
+      // Also restarts after close() (React StrictMode mounts, stops and mounts again), keeping
+      // the fleet state so the new connection resumes.
+      if (started && !stopped) return;
       started = true;
-      setState('connecting');
+      stopped = false;
+      backoff.reset();
+      setState(fleet.epoch === null ? 'connecting' : 'reconnecting');
       void connect();
     },
     close() {

@@ -1,0 +1,161 @@
+// HTTP calls the dashboard makes: who-am-I, event history, admin writes (edge) and the demo fleet's
+// fault switches (demo-mcp control API). Every answer is validated; failures become ApiError with
+// the server's own message so the UI can show it verbatim.
+import { LogEvent, McpStatus, Offset } from '@beacon/protocol';
+import { z } from 'zod';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const Session = z.object({
+  sub: z.string(),
+  role: z.enum(['viewer', 'admin']),
+  mcps: z.array(z.string()).nullable().optional(),
+  exp: z.number().nullable().optional(),
+  auth: z.boolean().optional(),
+  /** The demo fleet's control API, when the edge knows it (demo mode). */
+  demo_control_url: z.string().nullable().optional(),
+});
+export type Session = z.infer<typeof Session>;
+
+export interface HistoryEntry {
+  readonly offset: string;
+  readonly event: LogEvent;
+}
+
+export type CircuitAction = 'force_open' | 'force_closed' | 'reset';
+
+export interface Api {
+  session(): Promise<Session>;
+  history(mcp: string, limit: number): Promise<HistoryEntry[]>;
+  register(config: unknown): Promise<unknown>;
+  update(name: string, patch: unknown): Promise<unknown>;
+  remove(name: string): Promise<unknown>;
+  circuit(name: string, action: CircuitAction): Promise<unknown>;
+  fleet(): Promise<McpStatus[]>;
+}
+
+async function errorMessage(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const e = body.error;
+    if (typeof e === 'string') return e;
+    if (typeof e === 'object' && e !== null && 'message' in e) return String(e.message);
+    if (typeof body.message === 'string') return body.message;
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return text.trim() || `${res.status} ${res.statusText}`;
+}
+
+export function createApi(base: string, getToken: () => string | null): Api {
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = getToken();
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, base), {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new ApiError(0, `edge unreachable: ${String(error)}`);
+    }
+    if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+    if (res.status === 204) return null;
+    return res.json();
+  };
+
+  const HistoryItem = z.union([
+    // `{offset, event}` as stored, or a wire message carrying its own offset.
+    z.object({ offset: Offset, event: LogEvent }),
+    LogEvent.and(z.object({ offset: Offset })).transform((m) => ({ offset: m.offset, event: m })),
+  ]);
+  const HistoryBody = z.union([
+    z.array(HistoryItem),
+    z.object({ events: z.array(HistoryItem) }).transform((b) => b.events),
+  ]);
+
+  return {
+    async session() {
+      return Session.parse(await call('GET', '/api/session'));
+    },
+    async history(mcp, limit) {
+      const q = new URLSearchParams({ mcp, limit: String(limit) });
+      const parsed = HistoryBody.safeParse(await call('GET', `/api/events?${q.toString()}`));
+      if (!parsed.success)
+        throw new ApiError(200, `unexpected /api/events answer: ${parsed.error.message}`);
+      return parsed.data;
+    },
+    register: (config) => call('POST', '/api/mcps', config),
+    update: (name, patch) => call('PATCH', `/api/mcps/${encodeURIComponent(name)}`, patch),
+    remove: (name) => call('DELETE', `/api/mcps/${encodeURIComponent(name)}`),
+    circuit: (name, action) =>
+      call('POST', `/api/mcps/${encodeURIComponent(name)}/circuit`, { action }),
+    async fleet() {
+      const body = await call('GET', '/api/mcps');
+      const parsed = z
+        .union([
+          z.array(McpStatus),
+          z.object({ mcps: z.array(McpStatus) }).transform((b) => b.mcps),
+        ])
+        .safeParse(body);
+      if (!parsed.success) throw new ApiError(200, 'unexpected /api/mcps answer');
+      return parsed.data;
+    },
+  };
+}
+
+export const DemoServer = z
+  .object({
+    name: z.string(),
+    url: z.string(),
+    fault: z.object({ mode: z.string() }).loose(),
+    effective: z.string().optional(),
+    listening: z.boolean().optional(),
+  })
+  .loose();
+export type DemoServer = z.infer<typeof DemoServer>;
+export const FAULT_MODES = ['ok', 'down', 'slow', 'error', 'flap'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+/** The demo fleet's control API (services/demo-mcp): list servers, flip fault switches. */
+export function createDemoApi(controlUrl: string): {
+  servers(): Promise<DemoServer[]>;
+  setFault(name: string, mode: FaultMode): Promise<void>;
+} {
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, controlUrl), {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new ApiError(0, `demo control API unreachable at ${controlUrl}: ${String(error)}`);
+    }
+    if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+    return res.json();
+  };
+  return {
+    async servers() {
+      const body = z.object({ servers: z.array(DemoServer) }).parse(await call('GET', '/servers'));
+      return body.servers;
+    },
+    async setFault(name, mode) {
+      await call('POST', `/servers/${encodeURIComponent(name)}/fault`, { mode });
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// Compact table for fleets of thousands: only the rows in view exist in the DOM (fixed row
+// height), each row is memoized on its immutable McpStatus object, and the "ago" column ticks on
+// its own. ARIA table semantics with aria-rowindex so screen readers know where they are.
+import type { McpStatus } from '@beacon/protocol';
+import { memo, useRef, type KeyboardEvent } from 'react';
+import { latency } from '../format.js';
+import { useWindow } from '../hooks.js';
+import { Ago } from './ago.js';
+import { CircuitBadge, StatusBadge } from './badges.js';
+import { useListKeys } from './list-keys.js';
+
+const COLUMNS = [
+  'Name',
+  'Status',
+  'Circuit',
+  'Latency',
+  'Tools',
+  'Last check',
+  'Failures',
+  'Last error',
+] as const;
+
+const Row = memo(function Row({
+  row,
+  index,
+  selected,
+  onOpen,
+  onKeyDown,
+}: {
+  row: McpStatus;
+  index: number;
+  selected: boolean;
+  onOpen: (name: string) => void;
+  onKeyDown: (e: KeyboardEvent, index: number) => void;
+}) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      tabIndex={0}
+      data-index={index}
+      data-mcp={row.name}
+      data-status={row.health_status}
+      data-circuit={row.circuit_state}
+      className={`trow${selected ? ' selected' : ''}${row.enabled ? '' : ' disabled'}`}
+      onClick={() => onOpen(row.name)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onOpen(row.name);
+        } else onKeyDown(e, index);
+      }}
+    >
+      <span role="cell" className="c-name" title={row.name}>
+        {row.name}
+        {row.auto_disabled ? <span className="chip">auto-disabled</span> : null}
+      </span>
+      <span role="cell">
+        <StatusBadge status={row.health_status} />
+      </span>
+      <span role="cell">
+        <CircuitBadge circuit={row.circuit_state} />
+      </span>
+      <span role="cell" className="num">
+        {latency(row.latency_ms)}
+      </span>
+      <span role="cell" className="num">
+        {row.tools_count ?? '—'}
+      </span>
+      <span role="cell">
+        <Ago iso={row.last_health_check} />
+      </span>
+      <span role="cell" className="num">
+        {row.failure_cycles}
+      </span>
+      <span role="cell" className="c-error" title={row.last_error ?? ''}>
+        {row.last_error ?? ''}
+      </span>
+    </div>
+  );
+});
+
+export function FleetTable({
+  rows,
+  selected,
+  onOpen,
+  rowHeight,
+}: {
+  rows: readonly McpStatus[];
+  selected: string | null;
+  onOpen: (name: string) => void;
+  rowHeight: number;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const win = useWindow(scroller, rows.length, rowHeight);
+  const onKeyDown = useListKeys(scroller, rows.length, rowHeight);
+  const visible = rows.slice(win.first, win.last);
+  return (
+    <div className="table" role="table" aria-label="MCP fleet" aria-rowcount={rows.length + 1}>
+      <div role="rowgroup" className="thead">
+        <div role="row" aria-rowindex={1} className="trow head">
+          {COLUMNS.map((c) => (
+            <span role="columnheader" key={c}>
+              {c}
+            </span>
+          ))}
+        </div>
+      </div>
+      <div className="scroller" ref={scroller} role="rowgroup" tabIndex={-1}>
+        <div style={{ height: win.totalHeight, position: 'relative' }}>
+          <div style={{ transform: `translateY(${win.offsetTop}px)` }}>
+            {visible.map((row, i) => (
+              <Row
+                key={row.name}
+                row={row}
+                index={win.first + i}
+                selected={row.name === selected}
+                onOpen={onOpen}
+                onKeyDown={onKeyDown}
+              />
+            ))}
+          </div>
+        </div>
+      </div>
+      {rows.length === 0 ? <p className="empty">No MCP matches these filters.</p> : null}
+    </div>
+  );
+}

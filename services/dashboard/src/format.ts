@@ -1,0 +1,46 @@
+// Display formatting shared by every view: relative times, latencies, labels.
+import type { CircuitState, HealthStatus } from '@beacon/protocol';
+
+/** "12 s ago", "3 min ago", "2 h ago", "4 d ago"; "never" for null; "just now" under 1 s. */
+export function ago(iso: string | null, now: number): string {
+  if (iso === null) return 'never';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'unknown';
+  const s = Math.floor((now - t) / 1000);
+  if (s < 1) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} d ago`;
+}
+
+export function latency(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 10_000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export const STATUS_LABEL: Readonly<Record<HealthStatus, string>> = {
+  healthy: 'Healthy',
+  unhealthy: 'Unhealthy',
+  disconnected: 'Disconnected',
+  inactive: 'Inactive',
+  unknown: 'Unknown',
+};
+
+export const CIRCUIT_LABEL: Readonly<Record<CircuitState, string>> = {
+  closed: 'Closed',
+  open: 'Open',
+  half_open: 'Half-open',
+};
+
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleTimeString(undefined, { hour12: false });
+}
+
+export function count(n: number | undefined): string {
+  return n === undefined ? '—' : n.toLocaleString('en-US');
+}
