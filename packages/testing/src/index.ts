@@ -1,6 +1,13 @@
 // @beacon/testing: real infrastructure for tests (Redis, Redis Cluster, child processes) and the
 // small helpers every integration test uses. Test-only; never imported by services.
-export { freePort, freePortPair, uniquePrefix, waitFor, type WaitForOptions } from './helpers.js';
+export {
+  freePort,
+  freePortPair,
+  uniquePrefix,
+  waitFor,
+  WaitForAbort,
+  type WaitForOptions,
+} from './helpers.js';
 export { startRedis, type RedisHandle, type StartRedisOptions } from './redis.js';
 export {
   startRedisCluster,
