@@ -230,7 +230,7 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
       await log.append(statusChange('f', 0, 1), fenceA);
       // a stalls past its ttl; b takes over.
       const fenceB = await waitFor(() => b.tryAcquire(), { timeoutMs: 5_000, message: 'b leads' });
-      expect(fenceB!.token).not.toBe(fenceA!.token);
+      expect(fenceB.token).not.toBe(fenceA!.token);
       const err = await log.append(statusChange('f', 0, 2), fenceA).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BeaconError);
       expect((err as BeaconError).code).toBe('fenced');

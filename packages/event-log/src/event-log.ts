@@ -142,7 +142,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     } else {
       json = JSON.stringify(parseOrThrow(CommandResult, message, 'command_result'));
     }
-    if (sharded) await (redis as Cluster).spublish(keys.side, json);
+    if (sharded) await (redis).spublish(keys.side, json);
     else await redis.publish(keys.side, json);
   }
 
