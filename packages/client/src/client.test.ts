@@ -26,7 +26,7 @@ async function scriptedEdge(
   const conns: Conn[] = [];
   wss.on('connection', (socket, req) => {
     const c: Conn = { socket, url: new URL(req.url ?? '/', 'http://x'), received: [] };
-    socket.on('message', (data) => c.received.push(String(data)));
+    socket.on('message', (data: Buffer) => c.received.push(data.toString()));
     conns.push(c);
     onConnect(c, conns.length - 1);
   });
@@ -186,8 +186,8 @@ describe('client reconnect logic', () => {
         send(conn, { type: 'ping', timestamp: new Date().toISOString() });
         // Then say nothing at all, not even pong: a half-open TCP connection.
       } else {
-        conn.socket.on('message', (d) => {
-          if (String(d) === 'ping') conn.socket.send('pong');
+        conn.socket.on('message', (d: Buffer) => {
+          if (d.toString() === 'ping') conn.socket.send('pong');
         });
       }
     });

@@ -14,13 +14,13 @@ export function createEmitter<M extends object>(
 ): Emitter<M> {
   const listeners = new Map<keyof M, Set<Listener<never>>>();
   const off = <K extends keyof M>(type: K, listener: Listener<M[K]>): void => {
-    listeners.get(type)?.delete(listener as Listener<never>);
+    listeners.get(type)?.delete(listener);
   };
   return Object.freeze({
     on<K extends keyof M>(type: K, listener: Listener<M[K]>): () => void {
       let set = listeners.get(type);
       if (set === undefined) listeners.set(type, (set = new Set()));
-      set.add(listener as Listener<never>);
+      set.add(listener);
       return () => off(type, listener);
     },
     off,

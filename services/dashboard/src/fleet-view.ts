@@ -25,7 +25,8 @@ export interface FleetFilter {
   readonly search: string;
   readonly status: HealthStatus | 'all';
   readonly circuit: CircuitState | 'all';
-  readonly tag: string | 'all';
+  /** A tag name, or 'all'. */
+  readonly tag: string;
   readonly sort: SortKey;
   readonly descending: boolean;
 }
