@@ -107,6 +107,7 @@ export function numbers(s: BreakerState, config: BreakerConfig): Numbers {
     failure_rate: rate(c.failures, c.calls),
     slow_call_rate: rate(c.slow, c.calls),
     consecutive_failures: s.consecutive_failures,
+    degraded: s.degraded ? 1 : 0,
     opens: s.opens,
     opened_at: s.opened_at,
     open_until: s.open_until,
@@ -169,4 +170,38 @@ export function reconfigure(s: BreakerState, config: BreakerConfig): BreakerStat
   if (windowMatches(s.window, config.window_type, config.window_size)) return s;
   const json = windowToJson(s.window);
   return { ...s, window: windowFromJson(json, config.window_type, config.window_size) };
+}
+
+const num = (v: unknown, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+const numOrNull = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+
+/**
+ * Take the circuit (state, forced, timers, trial counters, seq) from the projection's `breaker`
+ * numbers, keeping our window: used when the log is ahead of the saved state (a leader died
+ * between appending a batch's events and saving its states, and re-applying the batch did not
+ * reproduce them). The log is the truth.
+ */
+export function adoptFromProjection(
+  s: BreakerState,
+  circuit: CircuitState,
+  n: Numbers,
+): BreakerState {
+  const forced = n['forced'] === 'open' || n['forced'] === 'closed' ? n['forced'] : null;
+  return {
+    ...s,
+    circuit,
+    forced,
+    seq: num(n['seq'], s.seq),
+    consecutive_failures: num(n['consecutive_failures'], 0),
+    degraded: n['degraded'] === 1,
+    opens: num(n['opens'], 0),
+    opened_at: numOrNull(n['opened_at']),
+    open_until: circuit === 'open' && forced === null ? numOrNull(n['open_until']) : null,
+    trial_calls: num(n['trial_calls'], 0),
+    trial_successes: num(n['trial_successes'], 0),
+    ignored_calls: num(n['ignored_calls'], s.ignored_calls),
+    changed_at: numOrNull(n['changed_at']),
+  };
 }

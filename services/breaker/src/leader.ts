@@ -1,0 +1,371 @@
+// What the active breaker does while it holds the lease. Takeover: load the saved states, re-apply
+// the batch the previous leader read but never acked (its events that already reached the log
+// are recognised by their per-breaker `seq` and not appended again), then adopt the log's word
+// for any breaker the log shows ahead of us. Then, per batch: read the three streams, apply the
+// entries in time order plus the OPEN waits that fell due, append the events (fenced), and in one
+// fenced script save the touched states, due times and acks. Ack after append means a crash
+// re-delivers a batch; saving states with the acks makes that re-delivery reproduce, not redo.
+import {
+  BeaconError,
+  type BreakerCommand,
+  type CommandResult,
+  type HealthEvent,
+} from '@beacon/protocol';
+import type { EventLog, Fence } from '@beacon/event-log';
+import type { Logger } from 'pino';
+import { createBreakers } from './breakers.js';
+import type { Fleet } from './fleet.js';
+import { STREAMS, byTime, decodeEntry, type GoodEntry, type StreamName } from './inputs.js';
+import type { BreakerMetrics } from './metrics.js';
+import type { BreakerDefaults } from './settings.js';
+import { adoptFromProjection } from './state.js';
+import { EPOCH_FIELD, type BreakerStore, type ReadReply } from './store.js';
+
+export interface LeaderOptions {
+  readonly batch: number;
+  readonly blockMs: number;
+  readonly commandTtlMs: number;
+  /** How often to look for entries a deposed leader read but never processed. */
+  readonly pendingCheckMs?: number;
+}
+
+export interface LeaderDeps {
+  readonly log: EventLog;
+  readonly store: BreakerStore;
+  readonly fleet: Fleet;
+  readonly defaults: BreakerDefaults;
+  readonly options: LeaderOptions;
+  readonly logger: Logger;
+  readonly metrics: BreakerMetrics;
+}
+
+export interface Leader {
+  /** Work until the signal aborts or the fence is refused. */
+  run(fence: Fence, signal: AbortSignal): Promise<void>;
+  /** Reload from Redis before the next batch (e.g. the log's epoch changed). */
+  invalidate(): void;
+  circuitCounts(): Record<'closed' | 'open' | 'half_open', number>;
+}
+
+interface PendingReply {
+  readonly command: BreakerCommand;
+  readonly result: Omit<CommandResult, 'type' | 'command_id'>;
+  readonly lastEvent: HealthEvent | null;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+export function isFenced(err: unknown): boolean {
+  if (err instanceof BeaconError) return err.code === 'fenced';
+  return err instanceof Error && err.message.includes('FENCED');
+}
+
+class ReloadNeeded extends Error {
+  override readonly name = 'ReloadNeeded';
+}
+
+export function createLeader(deps: LeaderDeps): Leader {
+  const { log, store, fleet, options, metrics } = deps;
+  const logger = deps.logger.child({ component: 'leader' });
+  const breakers = createBreakers(deps.defaults);
+  const pendingCheckMs = options.pendingCheckMs ?? 1_000;
+  /** Per MCP, the seq of the last event the log already holds (only during takeover replay). */
+  let suppress = new Map<string, number>();
+  /** Names with inputs but no registration: do not wait for the fleet again before this time. */
+  const unknownUntil = new Map<string, number>();
+  let epoch = '';
+  let reload = false;
+  let badLogged = 0;
+  let badWindowStart = 0;
+
+  function logBad(stream: StreamName, id: string, reason: string): void {
+    const now = Date.now();
+    if (now - badWindowStart > 60_000) {
+      badWindowStart = now;
+      badLogged = 0;
+    }
+    if (badLogged++ < 20) logger.warn({ stream, id, reason }, 'dropped a bad stream entry');
+  }
+
+  async function recover(fence: Fence): Promise<void> {
+    await store.ensureGroups();
+    const snap = await log.snapshot();
+    // Registrations up to the snapshot must be known before states are loaded, or a late
+    // mcp_registered would reset a breaker that already moved on.
+    if (!(await fleet.reached(snap.offset, 15_000))) {
+      throw new Error(`log subscription has not reached ${snap.offset} yet`);
+    }
+    fleet.drain();
+    breakers.clear();
+    epoch = snap.epoch;
+    const stored = await store.loadStates();
+    const storedEpoch = stored.get(EPOCH_FIELD);
+    const sameEpoch = storedEpoch === undefined || storedEpoch === snap.epoch;
+    if (!sameEpoch)
+      logger.warn({ storedEpoch, epoch }, 'saved states belong to another log; dropped');
+    const stale: string[] = [];
+    for (const [name, json] of stored) {
+      if (name === EPOCH_FIELD) continue;
+      if (!sameEpoch || !fleet.has(name)) {
+        stale.push(name);
+        continue;
+      }
+      try {
+        breakers.load(name, json, fleet.get(name));
+      } catch (err) {
+        logger.warn({ err, name }, 'saved breaker state unreadable; starting it afresh');
+        metrics.error('bad_state');
+        stale.push(name);
+      }
+    }
+    for (const [name, at] of await store.loadDue()) breakers.persistedDue(name, at);
+    for (const name of stale) breakers.fleetChange({ kind: 'removed', name }, undefined);
+
+    suppress = new Map();
+    for (const row of snap.mcps) {
+      const seq = row.breaker?.['seq'];
+      if (typeof seq === 'number') suppress.set(row.name, seq);
+    }
+    for (;;) {
+      const pending = await store.readPending(options.batch);
+      if (STREAMS.every((s) => pending[s].length === 0)) break;
+      logger.info(
+        { entries: STREAMS.reduce((n, s) => n + pending[s].length, 0) },
+        're-applying the unacknowledged batch of the previous leader',
+      );
+      await cycle(pending, fence);
+    }
+    for (const row of snap.mcps) {
+      const logSeq = suppress.get(row.name);
+      if (logSeq === undefined || row.breaker === null || row.breaker === undefined) continue;
+      const b = breakers.get(row.name);
+      if (b !== undefined && b.state.seq >= logSeq) continue;
+      const base = breakers.ensure(row.name, row.config).state;
+      breakers.replace(row.name, adoptFromProjection(base, row.circuit_state, row.breaker));
+      metrics.recovery('adopted');
+      logger.warn(
+        { name: row.name, logSeq, ourSeq: b?.state.seq ?? 0 },
+        'adopted breaker from the log',
+      );
+    }
+    suppress = new Map();
+    await commit(fence, { commands: [], probes: [], outcomes: [] });
+    logger.info({ breakers: breakers.size, epoch }, 'breakers loaded; processing');
+  }
+
+  /** Wait (once per name per 5 s) for the subscription to catch up when inputs name unknown MCPs. */
+  async function awaitUnknown(entries: readonly GoodEntry[]): Promise<void> {
+    const now = Date.now();
+    let wait = false;
+    for (const e of entries) {
+      if (fleet.has(e.name)) continue;
+      const until = unknownUntil.get(e.name);
+      if (until === undefined || until < now) {
+        wait = true;
+        unknownUntil.set(e.name, now + 5_000);
+      }
+    }
+    if (!wait) return;
+    if (unknownUntil.size > 100_000) unknownUntil.clear();
+    await fleet.reached(await log.lastOffset(), 2_000);
+  }
+
+  async function append(
+    events: Map<string, HealthEvent[]>,
+    fence: Fence,
+    offsets: Map<HealthEvent, string>,
+  ): Promise<void> {
+    const tasks: Promise<void>[] = [];
+    for (const [name, list] of events) {
+      const already = suppress.get(name) ?? 0;
+      tasks.push(
+        (async () => {
+          // One MCP's events in order; different MCPs in parallel (pipelined on one connection).
+          for (const ev of list) {
+            const seq = ev.data.breaker?.['seq'];
+            if (typeof seq === 'number' && seq <= already) {
+              metrics.recovery('suppressed');
+              continue;
+            }
+            try {
+              offsets.set(ev, (await log.append(ev, fence)).offset);
+              metrics.event(ev.event_type);
+            } catch (err) {
+              if (err instanceof BeaconError && err.code === 'invalid') {
+                logger.error({ err, event: ev }, 'breaker produced an invalid event; skipped');
+                metrics.error('invalid_event');
+                continue;
+              }
+              throw err;
+            }
+          }
+        })(),
+      );
+    }
+    const settled = await Promise.allSettled(tasks);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  }
+
+  async function commit(fence: Fence, acks: Record<StreamName, string[]>): Promise<void> {
+    const c = breakers.takeChanges();
+    c.set.set(EPOCH_FIELD, epoch);
+    await store.commit(fence.token, { ...c, acks });
+  }
+
+  async function cycle(reply: ReadReply, fence: Fence): Promise<void> {
+    const started = performance.now();
+    const acks: Record<StreamName, string[]> = { commands: [], probes: [], outcomes: [] };
+    const good: GoodEntry[] = [];
+    for (const stream of STREAMS) {
+      for (const raw of reply[stream]) {
+        acks[stream].push(raw[0]);
+        const e = decodeEntry(stream, raw);
+        if (e.ok) good.push(e);
+        else {
+          metrics.entry(stream, 'invalid');
+          logBad(stream, e.id, e.reason);
+        }
+      }
+    }
+    await awaitUnknown(good);
+    for (const change of fleet.drain()) {
+      if (change.kind === 'registered') unknownUntil.delete(change.name);
+      breakers.fleetChange(change, fleet.get(change.name));
+    }
+    good.sort(byTime);
+    const now = Date.now();
+    const events = new Map<string, HealthEvent[]>();
+    const push = (name: string, evs: readonly HealthEvent[]): void => {
+      if (evs.length === 0) return;
+      const list = events.get(name);
+      if (list === undefined) events.set(name, [...evs]);
+      else list.push(...evs);
+    };
+    const replies: PendingReply[] = [];
+    for (const e of good) {
+      const mcp = fleet.get(e.name);
+      if (mcp === undefined) {
+        metrics.entry(e.stream, 'unknown_mcp');
+        if (e.command) {
+          const message = `no MCP named ${e.name}`;
+          replies.push({
+            command: e.command,
+            result: { ok: false, error: { code: 'not_found', message } },
+            lastEvent: null,
+          });
+        }
+        continue;
+      }
+      if (e.command && now - e.command.issued_at > options.commandTtlMs) {
+        metrics.entry(e.stream, 'expired');
+        const message = `command issued ${now - e.command.issued_at} ms ago; not applied`;
+        replies.push({
+          command: e.command,
+          result: { ok: false, error: { code: 'timeout', message } },
+          lastEvent: null,
+        });
+        continue;
+      }
+      const evs = breakers.apply(e.name, mcp, e.input, e.time);
+      metrics.entry(e.stream, 'applied');
+      push(e.name, evs);
+      if (e.command)
+        replies.push({ command: e.command, result: { ok: true }, lastEvent: evs.at(-1) ?? null });
+    }
+    for (const name of breakers.due.takeDue(now)) {
+      if (breakers.get(name) === undefined) continue;
+      push(name, breakers.apply(name, fleet.get(name), { type: 'tick' }, now));
+    }
+
+    const offsets = new Map<HealthEvent, string>();
+    await append(events, fence, offsets);
+    await commit(fence, acks);
+
+    const done = Date.now();
+    for (const e of good) metrics.delay(Math.max(0, done - e.time) / 1000);
+    metrics.batch();
+    metrics.cycle((performance.now() - started) / 1000);
+    for (const r of replies) {
+      const offset = r.lastEvent === null ? undefined : offsets.get(r.lastEvent);
+      const result: CommandResult = {
+        type: 'command_result',
+        command_id: r.command.command_id,
+        ...r.result,
+        ...(offset === undefined ? {} : { offset }),
+      };
+      await log.publishSide(result).catch((err: unknown) => {
+        logger.warn({ err, command_id: r.command.command_id }, 'could not publish command result');
+      });
+    }
+  }
+
+  async function loop(fence: Fence, signal: AbortSignal): Promise<void> {
+    let lastPendingCheck = Date.now();
+    let lastLagCheck = 0;
+    while (!signal.aborted) {
+      if (reload) {
+        reload = false;
+        throw new ReloadNeeded('reload requested');
+      }
+      const now = Date.now();
+      const next = breakers.due.next();
+      const block = next === null ? options.blockMs : Math.min(options.blockMs, next - now);
+      let reply: ReadReply | null = null;
+      if (now - lastPendingCheck >= pendingCheckMs) {
+        lastPendingCheck = now;
+        const pending = await store.readPending(options.batch);
+        if (STREAMS.some((s) => pending[s].length > 0)) reply = pending;
+      }
+      reply ??= await store.readNew(options.batch, Math.max(1, block));
+      await cycle(reply, fence);
+      if (now - lastLagCheck >= 5_000) {
+        lastLagCheck = now;
+        void store
+          .lag()
+          .then((lag) => {
+            for (const s of STREAMS) if (lag[s] !== null) metrics.lag(s, lag[s]);
+          })
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    async run(fence, signal) {
+      let attempt = 0;
+      while (!signal.aborted) {
+        try {
+          await recover(fence);
+          attempt = 0;
+          await loop(fence, signal);
+        } catch (err) {
+          if (isFenced(err)) {
+            logger.warn({ err }, 'fenced out: another breaker holds the lease');
+            return;
+          }
+          if (signal.aborted) return;
+          if (!(err instanceof ReloadNeeded)) {
+            metrics.error('batch');
+            logger.error({ err }, 'breaker batch failed; reloading from Redis');
+            await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt++, 6)), signal);
+          }
+        }
+      }
+    },
+    invalidate() {
+      reload = true;
+    },
+    circuitCounts() {
+      const counts = { closed: 0, open: 0, half_open: 0 };
+      for (const b of breakers.values()) counts[b.state.circuit]++;
+      return counts;
+    },
+  };
+}

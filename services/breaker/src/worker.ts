@@ -1,0 +1,116 @@
+// One breaker process: Redis connections, the fleet fold from the log subscription (every
+// process keeps it warm, so a standby can take over at once), the lease campaign that runs the
+// leader while held, and the health/metrics endpoint.
+import { hostname } from 'node:os';
+import { createEventLog, type Subscription, type SubscriptionState } from '@beacon/event-log';
+import { createRedis, startHealthServer, type HealthServer, type Logger } from '@beacon/runtime';
+import { breakerDefaults, type BreakerWorkerConfig } from './config.js';
+import { createFleet } from './fleet.js';
+import { createLeader } from './leader.js';
+import { createBreakerMetrics } from './metrics.js';
+import { createBreakerStore } from './store.js';
+
+export interface BreakerWorker {
+  /** Port of the health/metrics server. */
+  readonly port: number;
+  readonly holder: string;
+  readonly isLeader: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startBreakerWorker(
+  config: BreakerWorkerConfig,
+  rootLogger: Logger,
+): Promise<BreakerWorker> {
+  const holder = config.BEACON_BREAKER_ID ?? `${hostname()}-${process.pid}`;
+  const logger = rootLogger.child({ component: 'breaker', holder });
+  const redis = createRedis(config, 'breaker', logger);
+  const blocking = createRedis(config, 'breaker-reads', logger);
+  const log = createEventLog(redis, { prefix: config.BEACON_REDIS_PREFIX, logger });
+  const store = createBreakerStore(redis, blocking, log.keys);
+  const fleet = createFleet();
+  const metrics = createBreakerMetrics();
+  const leader = createLeader({
+    log,
+    store,
+    fleet,
+    defaults: breakerDefaults(config),
+    options: {
+      batch: config.BEACON_BREAKER_BATCH,
+      blockMs: config.BEACON_BREAKER_BLOCK_MS,
+      commandTtlMs: config.BEACON_BREAKER_COMMAND_TTL_MS,
+    },
+    logger,
+    metrics,
+  });
+  metrics.registry.onCollect(() => metrics.circuits(leader.circuitCounts()));
+
+  let subState: SubscriptionState = 'connecting';
+  let subscription: Subscription | null = null;
+  let health: HealthServer | null = null;
+  const lease = log.lease('breaker', { ttlMs: config.BEACON_BREAKER_LEASE_TTL_MS, holder });
+  let running: Promise<void> | null = null;
+  let leading = false;
+
+  try {
+    subscription = await log.subscribe({
+      onSnapshot(snapshot, reason) {
+        fleet.reset(snapshot.mcps, snapshot.offset);
+        // A replaced snapshot means our saved states may not match the log any more.
+        if (reason !== 'initial') leader.invalidate();
+      },
+      onEvent: (stored) => fleet.apply(stored),
+      onState: (state) => {
+        subState = state;
+      },
+    });
+    health = await startHealthServer({
+      port: config.BEACON_BREAKER_HTTP_PORT,
+      host: config.BEACON_BREAKER_HTTP_HOST,
+      ready: () => subState === 'live' || subState === 'repairing',
+      metrics: () => metrics.registry.render(),
+    });
+  } catch (err) {
+    await subscription?.close();
+    redis.disconnect();
+    blocking.disconnect();
+    throw err;
+  }
+
+  lease.campaign({
+    onAcquired(fence, signal) {
+      leading = true;
+      metrics.leader(true);
+      logger.info({ token: fence.token }, 'active: this breaker holds the lease');
+      running = leader.run(fence, signal).finally(() => {
+        leading = false;
+        metrics.leader(false);
+      });
+    },
+    async onLost() {
+      logger.warn('standby: lease lost');
+      await running;
+    },
+  });
+
+  logger.info(
+    { port: health.port, mcps: fleet.size, holder },
+    `breaker ready (health on :${health.port})`,
+  );
+
+  const server = health;
+  return {
+    port: server.port,
+    holder,
+    get isLeader() {
+      return leading;
+    },
+    async stop() {
+      await lease.stop();
+      await running;
+      await subscription?.close();
+      await server.close();
+      await Promise.allSettled([redis.quit(), blocking.quit()]);
+    },
+  };
+}
