@@ -1,0 +1,317 @@
+// The HTTP API under /api: fleet reads for any valid token (filtered by its `mcps` claim),
+// fleet writes and circuit actions for admins only. Writes become worker commands and are
+// answered once the worker reports the resulting event's offset (and this edge has mirrored it).
+import type { EventLog } from '@beacon/event-log';
+import {
+  BeaconError,
+  McpConfig,
+  McpConfigPatch,
+  McpName,
+  Offset,
+  parseOrThrow,
+  type CommandResult,
+  type NameFilter,
+  type SystemMetricsMessage,
+} from '@beacon/protocol';
+import type { Logger } from 'pino';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { z } from 'zod';
+import { ANONYMOUS, originAllowed, requireAdmin, type Authenticator, type Principal } from './auth.js';
+import { commandError, type CommandBus } from './commands.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import { handle, json, JSON_TYPE, parseJsonBody, type Reply, type RequestInfo } from './http.js';
+import { wireJson, type Mirror } from './mirror.js';
+
+export interface AdminDeps {
+  readonly app: TemplatedApp;
+  readonly mirror: Mirror;
+  readonly eventLog: Pick<EventLog, 'replay'>;
+  readonly commands: CommandBus;
+  readonly auth: Authenticator;
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly latestMetrics: () => SystemMetricsMessage | null;
+  readonly metrics: EdgeMetrics;
+  readonly logger: Logger;
+}
+
+const CircuitBody = z.strictObject({ action: z.enum(['force_open', 'force_closed', 'reset']) });
+const EventsQuery = z.object({
+  since: Offset.optional(),
+  epoch: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  mcp: McpName.optional(),
+});
+
+/** How long a write waits for this edge's mirror to show its result (read-your-writes). */
+const MIRROR_WAIT_MS = 2_000;
+
+export function mountAdmin(deps: AdminDeps): void {
+  const { app, mirror, eventLog, commands, auth, logger, metrics } = deps;
+  const log = logger.child({ component: 'admin' });
+
+  const cors = (info: RequestInfo): Record<string, string> => {
+    const origin = info.header('origin');
+    if (origin === '' || !originAllowed(origin, info.header('host'), deps.allowedOrigins)) return {};
+    return { 'access-control-allow-origin': origin, vary: 'origin' };
+  };
+  const base = { log, extraHeaders: cors, onReply: (s: number) => metrics.http(s) };
+
+  async function principalOf(info: RequestInfo): Promise<Principal> {
+    if (!originAllowed(info.header('origin'), info.header('host'), deps.allowedOrigins)) {
+      throw new BeaconError('forbidden', `origin ${info.header('origin')} is not allowed`);
+    }
+    if (!auth.enabled) return ANONYMOUS;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(info.header('authorization'));
+    if (m?.[1] === undefined) {
+      throw new BeaconError('unauthorized', 'missing token (Authorization: Bearer <jwt>)');
+    }
+    return auth.verify(m[1]);
+  }
+
+  function nameParam(info: RequestInfo, p: Principal): string {
+    let raw = info.params[0] ?? '';
+    try {
+      raw = decodeURIComponent(raw);
+    } catch {
+      throw new BeaconError('invalid', 'MCP name is not valid URL encoding');
+    }
+    const name = parseOrThrow(McpName, raw, 'MCP name');
+    if (!p.filter(name)) throw new BeaconError('not_found', `MCP ${name} not found`);
+    return name;
+  }
+
+  function mustExist(name: string): void {
+    if (mirror.ready && mirror.row(name) === undefined) {
+      throw new BeaconError('not_found', `MCP ${name} not found`);
+    }
+  }
+
+  function mayWrite(p: Principal, name: string): void {
+    requireAdmin(p);
+    if (!p.filter(name)) throw new BeaconError('forbidden', `token may not manage MCP ${name}`);
+  }
+
+  async function answer(result: CommandResult, status: number, name: string): Promise<Reply> {
+    metrics.command(result.ok ? 'ok' : (result.error?.code ?? 'failed'));
+    if (!result.ok) throw commandError(result);
+    if (result.offset !== undefined) await mirror.reached(result.offset, MIRROR_WAIT_MS);
+    const row = mirror.rowJson(name) ?? 'null';
+    return json(
+      status,
+      `{"command_id":${JSON.stringify(result.command_id)},"offset":${JSON.stringify(result.offset ?? null)},"mcp":${row}}`,
+    );
+  }
+
+  const body = (b: Buffer | null, info: RequestInfo): unknown =>
+    parseJsonBody(b ?? Buffer.alloc(0), info.header('content-type'));
+
+  const withBody = { ...base, bodyLimit: deps.maxBodyBytes };
+  const route =
+    (paramCount: number, withBodyLimit: boolean, fn: (info: RequestInfo, b: Buffer | null) => Promise<Reply>) =>
+    (res: HttpResponse, req: HttpRequest): void =>
+      handle(res, req, { ...(withBodyLimit ? withBody : base), paramCount }, fn);
+
+  const requireReady = (): void => {
+    if (!mirror.ready) throw new BeaconError('unavailable', 'edge is not synchronised yet');
+  };
+
+  app.get(
+    '/api/session',
+    route(0, false, async (info) => {
+      const p = await principalOf(info);
+      return json(
+        200,
+        JSON.stringify({ sub: p.sub, role: p.role, mcps: p.mcps, exp: p.exp, auth: auth.enabled }),
+      );
+    }),
+  );
+
+  app.get(
+    '/api/mcps',
+    route(0, false, async (info) => {
+      const p = await principalOf(info);
+      requireReady();
+      const filter: NameFilter | null = p.mcps === null ? null : p.filter;
+      return json(
+        200,
+        `{"mcps":${mirror.rowsJson(filter)},"offset":${JSON.stringify(mirror.offset)},"epoch":${JSON.stringify(mirror.epoch)}}`,
+      );
+    }),
+  );
+
+  app.get(
+    '/api/mcps/:name',
+    route(1, false, async (info) => {
+      const p = await principalOf(info);
+      requireReady();
+      const name = nameParam(info, p);
+      const row = mirror.rowJson(name);
+      if (row === undefined) throw new BeaconError('not_found', `MCP ${name} not found`);
+      return json(200, row);
+    }),
+  );
+
+  app.post(
+    '/api/mcps',
+    route(0, true, async (info, b) => {
+      const p = await principalOf(info);
+      requireAdmin(p);
+      const config = parseOrThrow(McpConfig, body(b, info), 'MCP registration');
+      mayWrite(p, config.name);
+      if (mirror.row(config.name) !== undefined) {
+        throw new BeaconError('conflict', `MCP ${config.name} is already registered; use PATCH`);
+      }
+      return answer(await commands.registry({ type: 'register', config }, p.sub), 201, config.name);
+    }),
+  );
+
+  app.patch(
+    '/api/mcps/:name',
+    route(1, true, async (info, b) => {
+      const p = await principalOf(info);
+      requireAdmin(p);
+      const name = nameParam(info, p);
+      mayWrite(p, name);
+      const patch = parseOrThrow(McpConfigPatch, body(b, info), 'MCP update');
+      const keys = Object.keys(patch);
+      if (keys.length === 0) throw new BeaconError('invalid', 'empty update: nothing to change');
+      mustExist(name);
+      const result =
+        keys.length === 1 && patch.enabled !== undefined
+          ? await commands.registry({ type: patch.enabled ? 'enable' : 'disable', name }, p.sub)
+          : await commands.registry({ type: 'update', name, patch }, p.sub);
+      return answer(result, 200, name);
+    }),
+  );
+
+  app.del(
+    '/api/mcps/:name',
+    route(1, false, async (info) => {
+      const p = await principalOf(info);
+      requireAdmin(p);
+      const name = nameParam(info, p);
+      mayWrite(p, name);
+      mustExist(name);
+      return answer(await commands.registry({ type: 'remove', name }, p.sub), 200, name);
+    }),
+  );
+
+  app.post(
+    '/api/mcps/:name/circuit',
+    route(1, true, async (info, b) => {
+      const p = await principalOf(info);
+      requireAdmin(p);
+      const name = nameParam(info, p);
+      mayWrite(p, name);
+      const { action } = parseOrThrow(CircuitBody, body(b, info), 'circuit action');
+      mustExist(name);
+      return answer(await commands.breaker({ type: action, name }, p.sub), 200, name);
+    }),
+  );
+
+  app.get(
+    '/api/events',
+    route(0, false, async (info) => {
+      const p = await principalOf(info);
+      requireReady();
+      const q = parseOrThrow(
+        EventsQuery,
+        Object.fromEntries(
+          ['since', 'epoch', 'limit', 'mcp'].flatMap((k) => {
+            const v = info.q(k);
+            return v === null || v === '' ? [] : [[k, v]];
+          }),
+        ),
+        'query',
+      );
+      if (q.epoch !== undefined && q.epoch !== mirror.epoch) {
+        throw new BeaconError('conflict', `epoch ${q.epoch} is not the log's current epoch`);
+      }
+      const filter: NameFilter = (n) => p.filter(n) && (q.mcp === undefined || n === q.mcp);
+      return json(200, await events(q.since, q.limit, filter));
+    }),
+  );
+
+  /** Events after `since` (or the newest ones), from the ring when it has them, else the stream. */
+  async function events(since: string | undefined, limit: number, filter: NameFilter): Promise<string> {
+    const epoch = mirror.epoch;
+    const head = `"epoch":${JSON.stringify(epoch)}`;
+    if (since === undefined) {
+      const tail = mirror.tail(limit, filter);
+      return `{"events":[${tail.map((e) => e.wire).join(',')}],${head},"next":${JSON.stringify(mirror.offset)},"more":false}`;
+    }
+    const plan = mirror.resume(since);
+    if (plan.kind === 'current' || plan.kind === 'ring') {
+      const out: string[] = [];
+      let next = since;
+      const entries = plan.kind === 'ring' ? plan.entries : [];
+      for (const e of entries) {
+        if (out.length >= limit) break;
+        next = e.offset;
+        if (filter(e.name)) out.push(e.wire);
+      }
+      const more = next !== mirror.offset;
+      return `{"events":[${out.join(',')}],${head},"next":${JSON.stringify(next)},"more":${String(more)}}`;
+    }
+    const out: string[] = [];
+    const epochJson = JSON.stringify(epoch);
+    const scanCap = Math.max(limit * 20, 5_000);
+    let next = since;
+    let scanned = 0;
+    let more = true;
+    while (out.length < limit && scanned < scanCap) {
+      const batch = await eventLog.replay(next, Math.min(1_000, scanCap - scanned));
+      if (batch.length === 0) {
+        more = false;
+        break;
+      }
+      for (const s of batch) {
+        if (out.length >= limit) break;
+        next = s.offset;
+        scanned++;
+        if (filter(s.event.mcp_name)) out.push(wireJson(s.event, s.offset, epochJson));
+      }
+    }
+    return `{"events":[${out.join(',')}],${head},"next":${JSON.stringify(next)},"more":${String(more)}}`;
+  }
+
+  app.get(
+    '/api/metrics',
+    route(0, false, async (info) => {
+      await principalOf(info);
+      const latest = deps.latestMetrics();
+      if (latest === null) throw new BeaconError('not_found', 'no system_metrics published yet');
+      return json(200, JSON.stringify(latest));
+    }),
+  );
+
+  app.options('/api/*', (res, req) => {
+    const origin = req.getHeader('origin');
+    const allowed = origin !== '' && originAllowed(origin, req.getHeader('host'), deps.allowedOrigins);
+    res.cork(() => {
+      res.writeStatus(allowed ? '204 No Content' : '403 Forbidden');
+      if (allowed) {
+        res
+          .writeHeader('access-control-allow-origin', origin)
+          .writeHeader('vary', 'origin')
+          .writeHeader('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS')
+          .writeHeader('access-control-allow-headers', 'authorization, content-type')
+          .writeHeader('access-control-max-age', '600');
+      }
+      res.endWithoutBody();
+    });
+  });
+
+  app.any('/api/*', (res, req) => {
+    const method = req.getMethod().toUpperCase();
+    const url = req.getUrl();
+    res.cork(() => {
+      res
+        .writeStatus('404 Not Found')
+        .writeHeader('content-type', JSON_TYPE)
+        .end(JSON.stringify({ error: { code: 'not_found', message: `no route ${method} ${url}` } }));
+    });
+    metrics.http(404);
+  });
+}

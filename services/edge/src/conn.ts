@@ -1,0 +1,34 @@
+// Per-socket state kept in uWS user data, and the topic names the edge publishes on.
+import type { WebSocket } from 'uWebSockets.js';
+import type { Principal } from './auth.js';
+import type { CloseReason } from './edge-metrics.js';
+import type { Selection, View } from './selection.js';
+
+/** Every event, for connections that see the whole fleet. */
+export const FLEET = 'fleet';
+/** Non-replayable broadcasts every connection gets: JSON ping, system_metrics. */
+export const ALL = 'all';
+export const mcpTopic = (name: string): string => `mcp/${name}`;
+
+export interface ConnData {
+  readonly id: number;
+  principal: Principal;
+  selection: Selection;
+  view: View;
+  /** Event topics subscribed (excluding ALL); empty while not live. */
+  topics: Set<string>;
+  /** `since`/`epoch` from the upgrade URL, when resuming. */
+  readonly resume: { readonly since: string; readonly epoch: string } | null;
+  open: boolean;
+  /** Subscribed to its event topics (false during a catch-up from the stream). */
+  live: boolean;
+  /** Bumped to abandon an in-flight catch-up (the view changed, or the mirror was replaced). */
+  generation: number;
+  badFrames: number;
+  windowStart: number;
+  windowCount: number;
+  slowStrikes: number;
+  closeReason: CloseReason | null;
+}
+
+export type Ws = WebSocket<ConnData>;

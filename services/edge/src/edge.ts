@@ -1,0 +1,307 @@
+// One edge: the uWS app (WebSocket route, admin API, ops endpoints, dashboard assets), fed by a
+// single event-log subscription whose events are folded into the mirror, serialized once and
+// published to uWS topics. start() listens then subscribes; drain() stops accepting and sends
+// every client 1012 so it resumes elsewhere; stop() also unsubscribes and removes the heartbeat.
+import type { EventLog, RedisClient, SideMessage, Subscription } from '@beacon/event-log';
+import { BeaconError, CloseCode, type SystemMetricsMessage } from '@beacon/protocol';
+import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from '@beacon/runtime';
+import type { Logger } from 'pino';
+import type { us_listen_socket } from 'uWebSockets.js';
+import { mountAdmin } from './admin.js';
+import { createAuthenticator, type Authenticator } from './auth.js';
+import { createCommandBus } from './commands.js';
+import type { EdgeSettings } from './config.js';
+import { createEdgeMetrics } from './edge-metrics.js';
+import { createHeartbeat, type EdgeFigures } from './heartbeat.js';
+import { createMirror } from './mirror.js';
+import { createSessions } from './sessions.js';
+import { mountStatic } from './static-files.js';
+import { loadUws, type LoadedUws } from './uws.js';
+import { wsBehavior } from './ws-route.js';
+
+export interface EdgeOptions {
+  readonly settings: EdgeSettings;
+  readonly eventLog: EventLog;
+  /** Connection for commands and heartbeats; default the event log's client. */
+  readonly redis?: RedisClient;
+  /** Pub/sub connection for the subscription; default a duplicate of the log's client. */
+  readonly subscriber?: RedisClient;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly uws?: LoadedUws;
+  readonly auth?: Authenticator;
+}
+
+export interface Edge {
+  readonly port: number;
+  readonly ready: boolean;
+  readonly draining: boolean;
+  readonly connections: number;
+  figures(): EdgeFigures;
+  start(): Promise<void>;
+  /** Stop accepting and close every client with 1012 (service restart). */
+  drain(): void;
+  /** drain(), then unsubscribe and remove this edge's heartbeat. Redis clients stay open. */
+  stop(): Promise<void>;
+}
+
+const SWEEP_MS = 100;
+
+export function createEdge(options: EdgeOptions): Edge {
+  const { settings, eventLog, logger } = options;
+  const log = logger.child({ component: 'edge' });
+  const loaded = options.uws ?? loadUws();
+  if (loaded.fallback && !settings.allowUwsFallback) {
+    throw new BeaconError(
+      'config',
+      `uWebSockets.js has no native binary for this Node (ABI ${process.versions.modules}, ${process.platform}-${process.arch}) and fell back to its slow JS implementation; use a supported Node version or set BEACON_ALLOW_UWS_FALLBACK=1`,
+    );
+  }
+  const { uws } = loaded;
+  const registry = options.metrics ?? createMetrics();
+  const metrics = createEdgeMetrics(registry);
+  const redis = options.redis ?? eventLog.redis;
+  const auth = options.auth ?? createAuthenticator(settings.auth);
+  const mirror = createMirror({ ringSize: settings.ringSize });
+  const commands = createCommandBus({
+    redis,
+    keys: eventLog.keys,
+    timeoutMs: settings.commandTimeoutMs,
+    logger,
+  });
+  const app = uws.App();
+  const sessions = createSessions({
+    app,
+    mirror,
+    eventLog,
+    auth,
+    settings,
+    metrics,
+    logger,
+  });
+  const startedAt = new Date().toISOString();
+  let listenSocket: us_listen_socket | null = null;
+  let port = 0;
+  let draining = false;
+  let subscription: Subscription | null = null;
+  let subState = 'connecting';
+  let latestMetrics: SystemMetricsMessage | null = null;
+  const timers: NodeJS.Timeout[] = [];
+
+  const isReady = (): boolean => mirror.ready && !draining && subState !== 'down' && subState !== 'closed';
+
+  const figures = (): EdgeFigures => ({
+    id: settings.edgeId,
+    connections: sessions.count,
+    messages_out: metrics.messagesOut.value,
+    bytes_out: metrics.bytesOut.value,
+    drops: metrics.closesOf('slow_consumer'),
+    ready: isReady(),
+    started_at: startedAt,
+  });
+  const heartbeat = createHeartbeat({
+    redis,
+    keys: eventLog.keys,
+    id: settings.edgeId,
+    intervalMs: settings.heartbeatMs,
+    figures,
+    logger,
+  });
+
+  registry.onCollect(() => {
+    metrics.mirrorSize.set(mirror.size);
+    metrics.ringLength.set(mirror.ringLength);
+    metrics.ready.set(isReady() ? 1 : 0);
+  });
+
+  app.ws(
+    '/ws/mcp-status',
+    wsBehavior({
+      auth,
+      sessions,
+      allowedOrigins: settings.allowedOrigins,
+      maxFrameBytes: settings.maxFrameBytes,
+      maxBufferBytes: settings.maxBufferBytes,
+      idleTimeoutS: settings.idleTimeoutS,
+      accepting: () => {
+        if (draining) return { ok: false, why: 'edge is draining; connect to another edge' };
+        if (!mirror.ready) return { ok: false, why: 'edge is not synchronised with the log yet' };
+        return { ok: true };
+      },
+      metrics,
+      logger,
+    }),
+  );
+
+  const plain = (status: string, type: string, body: string) =>
+    ((res, _req) => {
+      res.cork(() => res.writeStatus(status).writeHeader('content-type', type).end(body));
+    }) as Parameters<typeof app.get>[1];
+
+  app.get('/healthz', plain('200 OK', 'application/json', '{"status":"ok"}'));
+  app.get('/readyz', (res) => {
+    const ready = isReady();
+    const why = draining ? 'draining' : !mirror.ready ? 'not synchronised' : `redis ${subState}`;
+    res.cork(() =>
+      res
+        .writeStatus(ready ? '200 OK' : '503 Service Unavailable')
+        .writeHeader('content-type', 'application/json')
+        .end(JSON.stringify(ready ? { status: 'ready' } : { status: 'not_ready', reason: why })),
+    );
+  });
+  app.get('/metrics', (res) => {
+    const text = registry.render();
+    res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', METRICS_CONTENT_TYPE).end(text));
+  });
+
+  mountAdmin({
+    app,
+    mirror,
+    eventLog,
+    commands,
+    auth,
+    allowedOrigins: settings.allowedOrigins,
+    maxBodyBytes: settings.maxBodyBytes,
+    latestMetrics: () => latestMetrics,
+    metrics,
+    logger,
+  });
+  mountStatic(app, { dir: settings.dashboardDir, logger, metrics });
+  app.any('/*', (res, req) => {
+    const method = req.getMethod().toUpperCase();
+    res.cork(() =>
+      res
+        .writeStatus('404 Not Found')
+        .writeHeader('content-type', 'application/json')
+        .end(JSON.stringify({ error: { code: 'not_found', message: `no route ${method} ${req.getUrl()}` } })),
+    );
+  });
+
+  function onSide(message: SideMessage): void {
+    metrics.sideMessages.inc();
+    switch (message.type) {
+      case 'system_metrics':
+        latestMetrics = message;
+        sessions.broadcast(JSON.stringify(message));
+        return;
+      case 'command_result':
+        commands.resolve(message);
+        return;
+    }
+  }
+
+  async function subscribe(): Promise<Subscription> {
+    return eventLog.subscribe(
+      {
+        onSnapshot(snapshot, reason) {
+          mirror.reset(snapshot);
+          for (const row of snapshot.mcps) sessions.noteName(row.name);
+          if (reason !== 'initial') {
+            metrics.resyncs.inc();
+            log.warn({ reason, offset: snapshot.offset }, 'mirror replaced; clients resynchronised');
+            sessions.resyncAll();
+          }
+        },
+        onEvent(stored) {
+          const t0 = performance.now();
+          metrics.busEvents.inc();
+          sessions.noteName(stored.event.mcp_name);
+          sessions.publish(mirror.apply(stored));
+          metrics.fanout.observe((performance.now() - t0) / 1000);
+        },
+        onGap(info) {
+          metrics.busGaps.inc();
+          log.info(info, 'live stream gap repaired from the log');
+        },
+        onInvalid(raw, err) {
+          metrics.busInvalid.inc();
+          log.warn({ err, raw: raw.slice(0, 200) }, 'dropped malformed bus message');
+        },
+        onSide,
+        onState(state) {
+          subState = state;
+          metrics.redisState(state);
+          log.info({ state }, 'event-log subscription state');
+        },
+      },
+      options.subscriber === undefined ? {} : { subscriber: options.subscriber },
+    );
+  }
+
+  function listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      app.listen(settings.host, settings.port, (socket) => {
+        if (socket === false) {
+          reject(
+            new BeaconError('config', `cannot listen on ${settings.host}:${settings.port} (in use?)`),
+          );
+          return;
+        }
+        listenSocket = socket;
+        port = uws.us_socket_local_port(socket as never);
+        resolve();
+      });
+    });
+  }
+
+  return {
+    get port() {
+      return port;
+    },
+    get ready() {
+      return isReady();
+    },
+    get draining() {
+      return draining;
+    },
+    get connections() {
+      return sessions.count;
+    },
+    figures,
+
+    async start() {
+      await listen();
+      log.info({ port, host: settings.host, binary: loaded.binary }, 'edge listening');
+      subscription = await subscribe();
+      if (latestMetrics === null) {
+        latestMetrics = await eventLog.latestMetrics().catch(() => null);
+      }
+      const sweep = setInterval(() => sessions.sweep(Date.now()), SWEEP_MS);
+      timers.push(sweep);
+      if (settings.pingIntervalMs > 0) {
+        timers.push(
+          setInterval(
+            () =>
+              sessions.broadcast(`{"type":"ping","timestamp":"${new Date().toISOString()}"}`),
+            settings.pingIntervalMs,
+          ),
+        );
+      }
+      heartbeat.start();
+      log.info(
+        { port, edge: settings.edgeId, offset: mirror.offset, epoch: mirror.epoch, mcps: mirror.size },
+        'edge ready',
+      );
+    },
+
+    drain() {
+      if (draining) return;
+      draining = true;
+      if (listenSocket !== null) uws.us_listen_socket_close(listenSocket);
+      listenSocket = null;
+      const count = sessions.count;
+      sessions.closeAll(CloseCode.serviceRestart, 'edge restarting; resume on another edge', 'drain');
+      commands.close('edge is shutting down');
+      log.info({ closed: count }, 'drained: stopped accepting, clients told to reconnect (1012)');
+    },
+
+    async stop() {
+      this.drain();
+      for (const t of timers) clearInterval(t);
+      timers.length = 0;
+      await heartbeat.stop();
+      if (subscription !== null) await subscription.close();
+      subscription = null;
+    },
+  };
+}

@@ -1,0 +1,326 @@
+// Shared pieces of the edge integration tests: tokens, in-process and child-process edges on a
+// private Redis, and recording WebSocket clients (plain, and one that resumes on another edge
+// after every close, like @beacon/client does). Test-only.
+import { fileURLToPath } from 'node:url';
+import { createEventLog, type EventLog } from '@beacon/event-log';
+import type { McpStatus } from '@beacon/protocol';
+import { createMetrics } from '@beacon/runtime';
+import { freePort, startProcess, waitFor, type ProcessHandle } from '@beacon/testing';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { pino } from 'pino';
+import WebSocket from 'ws';
+import type { EdgeSettings } from './config.js';
+import { createEdge, type Edge } from './edge.js';
+
+export const SECRET = 'integration-test-secret-0123456789';
+
+export async function mintToken(
+  claims: { sub?: string; role?: 'viewer' | 'admin'; mcps?: string[]; expSeconds?: number; exp?: number },
+  secret = SECRET,
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const body: Record<string, unknown> = { role: claims.role ?? 'viewer' };
+  if (claims.mcps !== undefined) body.mcps = claims.mcps;
+  return new SignJWT(body)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub ?? 'tester')
+    .setIssuedAt(now)
+    .setExpirationTime(claims.exp ?? now + (claims.expSeconds ?? 3600))
+    .sign(new TextEncoder().encode(secret));
+}
+
+export function testSettings(overrides: Partial<EdgeSettings> = {}): EdgeSettings {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    edgeId: `test-${Math.random().toString(36).slice(2, 8)}`,
+    auth: {
+      enabled: true,
+      secret: SECRET,
+      publicKeyFile: undefined,
+      jwksFile: undefined,
+      issuer: undefined,
+      audience: undefined,
+    },
+    allowedOrigins: [],
+    allowUwsFallback: false,
+    maxFrameBytes: 64 * 1024,
+    maxBufferBytes: 1024 * 1024,
+    idleTimeoutS: 60,
+    pingIntervalMs: 25_000,
+    rateLimit: 50,
+    maxBadFrames: 10,
+    ringSize: 20_000,
+    resumeMaxEvents: 20_000,
+    commandTimeoutMs: 10_000,
+    heartbeatMs: 5_000,
+    maxBodyBytes: 1024 * 1024,
+    drainTimeoutMs: 10_000,
+    dashboardDir: null,
+    ...overrides,
+  };
+}
+
+export interface InProcessEdge {
+  readonly edge: Edge;
+  readonly port: number;
+  readonly ws: string;
+  readonly http: string;
+  readonly redis: Redis;
+  stop(): Promise<void>;
+}
+
+export const quietLogger = () => pino({ level: process.env.EDGE_TEST_LOG ?? 'warn' });
+
+export async function startEdge(
+  redisUrl: string,
+  prefix: string,
+  overrides: Partial<EdgeSettings> = {},
+): Promise<InProcessEdge> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  const eventLog = createEventLog(redis, { prefix });
+  const edge = createEdge({
+    settings: testSettings(overrides),
+    eventLog,
+    logger: quietLogger(),
+    metrics: createMetrics(),
+  });
+  await edge.start();
+  const port = edge.port;
+  return {
+    edge,
+    port,
+    ws: `ws://127.0.0.1:${port}/ws/mcp-status`,
+    http: `http://127.0.0.1:${port}`,
+    redis,
+    async stop() {
+      await edge.stop();
+      redis.disconnect();
+    },
+  };
+}
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+export interface EdgeProcess {
+  readonly proc: ProcessHandle;
+  readonly port: number;
+  readonly ws: string;
+  readonly http: string;
+}
+
+export async function startEdgeProcess(
+  redisUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<EdgeProcess> {
+  const port = await freePort();
+  const proc = await startProcess('node', [MAIN], {
+    name: `edge:${port}`,
+    env: {
+      REDIS_URL: redisUrl,
+      BEACON_REDIS_PREFIX: prefix,
+      BEACON_EDGE_PORT: String(port),
+      BEACON_EDGE_HOST: '127.0.0.1',
+      BEACON_EDGE_ID: `edge-${port}`,
+      BEACON_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    readyLine: /"msg":"edge ready"/,
+    readyTimeoutMs: 60_000,
+  });
+  return {
+    proc,
+    port,
+    ws: `ws://127.0.0.1:${port}/ws/mcp-status`,
+    http: `http://127.0.0.1:${port}`,
+  };
+}
+
+export interface Msg {
+  readonly type: string;
+  readonly offset?: string;
+  readonly epoch?: string;
+  readonly mcp_name?: string;
+  readonly mcps?: McpStatus[];
+  readonly recovered?: boolean;
+  readonly code?: string;
+  readonly [k: string]: unknown;
+}
+
+export interface Recorder {
+  readonly ws: WebSocket;
+  /** Every text frame, parsed when JSON (plain `pong` kept as the string). */
+  readonly messages: (Msg | string)[];
+  readonly closed: { code: number; reason: string } | null;
+  /** Resolves on open; rejects with `HTTP <status>: <body>` when the upgrade is refused. */
+  readonly opened: Promise<void>;
+  /** Resolves when the socket closed. */
+  readonly done: Promise<{ code: number; reason: string }>;
+  of(type: string): Msg[];
+  /** Replayable event messages (anything with an offset except initial_status). */
+  events(): Msg[];
+  waitFor<T>(pick: (r: Recorder) => T, what: string, timeoutMs?: number): Promise<NonNullable<T>>;
+  close(): void;
+}
+
+export function record(
+  url: string,
+  options: { headers?: Record<string, string>; token?: string; origin?: string } = {},
+): Recorder {
+  const headers = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const ws = new WebSocket(url, {
+    headers,
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+    maxPayload: 256 * 1024 * 1024,
+  });
+  const messages: (Msg | string)[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  let resolveDone!: (v: { code: number; reason: string }) => void;
+  const done = new Promise<{ code: number; reason: string }>((r) => (resolveDone = r));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => reject(new Error(`HTTP ${res.statusCode ?? '?'}: ${body}`)));
+    });
+    ws.once('error', (err) => reject(err));
+  });
+  opened.catch(() => undefined);
+  ws.on('error', () => undefined);
+  ws.on('message', (data, isBinary) => {
+    const text = isBinary ? '<binary>' : (data as Buffer).toString('utf8');
+    try {
+      messages.push(JSON.parse(text) as Msg);
+    } catch {
+      messages.push(text);
+    }
+  });
+  ws.on('close', (code, reason) => {
+    closed = { code, reason: reason.toString() };
+    resolveDone(closed);
+  });
+  const rec: Recorder = {
+    ws,
+    messages,
+    get closed() {
+      return closed;
+    },
+    opened,
+    done,
+    of: (type) => messages.filter((m): m is Msg => typeof m !== 'string' && m.type === type),
+    events: () =>
+      messages.filter(
+        (m): m is Msg =>
+          typeof m !== 'string' && typeof m.offset === 'string' && m.type !== 'initial_status',
+      ),
+    waitFor: (pick, what, timeoutMs = 20_000) =>
+      waitFor(() => pick(rec), { timeoutMs, message: what }),
+    close: () => ws.close(),
+  };
+  return rec;
+}
+
+/**
+ * A client that keeps one connection up across the given edges: after any close it reconnects
+ * (to the next edge in the list) with `since`/`epoch` of the last event it saw, like the SDK.
+ * `sequence()` is what it would show: offsets after its first initial_status, in order.
+ */
+export interface ResumingClient {
+  readonly reconnects: number;
+  readonly closeCodes: number[];
+  readonly initials: Msg[];
+  /** Offsets of every replayable event received, in arrival order (duplicates kept). */
+  readonly offsets: string[];
+  readonly lastOffset: string | null;
+  readonly current: Recorder | null;
+  stop(): void;
+}
+
+export function resumingClient(
+  urls: readonly string[],
+  options: { token?: string; query?: string } = {},
+): ResumingClient {
+  const closeCodes: number[] = [];
+  const initials: Msg[] = [];
+  const offsets: string[] = [];
+  let epoch: string | null = null;
+  let last: string | null = null;
+  let reconnects = 0;
+  let stopped = false;
+  let current: Recorder | null = null;
+  let index = 0;
+
+  const connect = (): void => {
+    if (stopped) return;
+    const base = urls[index % urls.length] as string;
+    const params = new URLSearchParams(options.query ?? '');
+    if (last !== null && epoch !== null) {
+      params.set('since', last);
+      params.set('epoch', epoch);
+    }
+    const qs = params.toString();
+    const rec = record(qs === '' ? base : `${base}?${qs}`, options.token === undefined ? {} : { token: options.token });
+    current = rec;
+    let seen = 0;
+    rec.ws.on('message', () => {
+      for (; seen < rec.messages.length; seen++) {
+        const m = rec.messages[seen];
+        if (m === undefined || typeof m === 'string') continue;
+        if (m.type === 'initial_status') {
+          initials.push(m);
+          epoch = m.epoch ?? null;
+          last = m.offset ?? null;
+        } else if (typeof m.offset === 'string') {
+          offsets.push(m.offset);
+          last = m.offset;
+        }
+      }
+    });
+    void rec.done.then(({ code }) => {
+      closeCodes.push(code);
+      if (stopped) return;
+      reconnects++;
+      index++;
+      // Back off a little on refusals (e.g. the next edge is draining too).
+      setTimeout(connect, code === 1006 && rec.messages.length === 0 ? 100 : 10);
+    });
+  };
+  connect();
+  return {
+    get reconnects() {
+      return reconnects;
+    },
+    closeCodes,
+    initials,
+    offsets,
+    get lastOffset() {
+      return last;
+    },
+    get current() {
+      return current;
+    },
+    stop() {
+      stopped = true;
+      current?.close();
+    },
+  };
+}
+
+export function logFor(redisUrl: string, prefix: string): { log: EventLog; redis: Redis } {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+  return { log: createEventLog(redis, { prefix }), redis };
+}
+
+/** Every offset in the log strictly after `after`, in order. */
+export async function logOffsets(log: EventLog, after: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of log.history(after)) out.push(e.offset);
+  return out;
+}
