@@ -5,3 +5,5 @@ export * from './backoff.js';
 export * from './emitter.js';
 export * from './socket.js';
 export * from './token.js';
+export * from './reporter.js';
+export * from './permit.js';
