@@ -35,6 +35,8 @@ export interface Keyspace {
   readonly due: (role: string) => string;
   /** Hash of per-worker durable state (e.g. breaker state per MCP). */
   readonly state: (role: string) => string;
+  /** Counter of trial calls handed out to gateways in one HALF_OPEN period (`seq` names it). */
+  readonly breakerTrials: (name: string, seq: number) => string;
   /** Edge heartbeats: hash edge id → JSON figures; each also has a TTL'd key. */
   readonly edges: string;
   readonly edge: (id: string) => string;
@@ -66,6 +68,7 @@ export function keyspace(options: KeyspaceOptions = {}): Keyspace {
     outcomes: k('outcomes'),
     due: (role: string) => k(`due:${role}`),
     state: (role: string) => k(`state:${role}`),
+    breakerTrials: (name: string, seq: number) => k(`trials:${name}:${seq}`),
     edges: k('edges'),
     edge: (id: string) => k(`edge:${id}`),
   });

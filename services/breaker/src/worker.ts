@@ -88,7 +88,7 @@ export async function startBreakerWorker(
       });
     },
     async onLost() {
-      logger.warn('standby: lease lost');
+      logger.info('leader stopped (lease released or lost)');
       await running;
     },
   });
