@@ -1,0 +1,33 @@
+// Every environment variable the registry reads, validated once at start-up (loadConfig names
+// every bad variable at once).
+import { baseConfig, intFromEnv } from '@beacon/runtime';
+import { z } from 'zod';
+
+const HOLDER = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export const RegistryConfig = z.object({
+  ...baseConfig,
+  /** Fleet file (YAML or JSON), watched and reconciled; optional. */
+  BEACON_FLEET_FILE: z.string().min(1).optional(),
+  /** /healthz, /readyz, /metrics (0 = a free port, logged at start). */
+  BEACON_REGISTRY_HEALTH_PORT: intFromEnv(9101, { min: 0, max: 65_535 }),
+  BEACON_REGISTRY_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Identifies this process in the lease, the command consumer group and logs. */
+  BEACON_REGISTRY_ID: z.string().regex(HOLDER, 'must be 1-64 of [A-Za-z0-9_.:-]').optional(),
+  /** A standby takes over at most this long after the active registry dies. */
+  BEACON_REGISTRY_LEASE_TTL_MS: intFromEnv(3_000, { min: 300, max: 600_000 }),
+  /** Consecutive failed probe cycles before an MCP is auto-disabled (per-MCP override wins). */
+  BEACON_FAILURE_CYCLES_TO_DISABLE: intFromEnv(5, { min: 1, max: 1_000_000 }),
+  /** First re-probe of an auto-disabled MCP; doubles per failure up to the max. */
+  BEACON_REPROBE_BASE_MS: intFromEnv(5_000, { min: 10, max: 86_400_000 }),
+  BEACON_REPROBE_MAX_MS: intFromEnv(300_000, { min: 10, max: 86_400_000 }),
+  /** Probes in flight at once, across the fleet. */
+  BEACON_PROBE_CONCURRENCY: intFromEnv(64, { min: 1, max: 10_000 }),
+  /** Approximate length kept of the probe-result stream the breaker reads. */
+  BEACON_PROBES_MAXLEN: intFromEnv(100_000, { min: 100, max: 100_000_000 }),
+  /** system_metrics cadence (also published on change, at most every 250 ms). */
+  BEACON_METRICS_INTERVAL_MS: intFromEnv(5_000, { min: 100, max: 3_600_000 }),
+  /** Admin commands issued longer ago than this are answered `timeout`, not applied. */
+  BEACON_REGISTRY_COMMAND_TTL_MS: intFromEnv(60_000, { min: 100 }),
+});
+export type RegistryConfig = z.output<typeof RegistryConfig>;

@@ -1,0 +1,62 @@
+// Entry point: `pnpm --filter @beacon/registry start` runs one registry (active or standby).
+import { hostname } from 'node:os';
+import { createEventLog } from '@beacon/event-log';
+import {
+  createLogger,
+  createRedis,
+  installShutdown,
+  loadConfigOrExit,
+  startHealthServer,
+} from '@beacon/runtime';
+import { RegistryConfig } from './config.js';
+import { createRegistryMetrics } from './registry-metrics.js';
+import { createRegistry } from './registry.js';
+
+const config = loadConfigOrExit(RegistryConfig);
+const holder =
+  config.BEACON_REGISTRY_ID ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.:-]/g, '_');
+const logger = createLogger({ name: 'registry', level: config.LOG_LEVEL, base: { holder } });
+
+const redis = createRedis(config, 'registry', logger);
+const blocking = createRedis(config, 'registry-commands', logger);
+const eventLog = createEventLog(redis, { prefix: config.BEACON_REDIS_PREFIX, logger });
+const metrics = createRegistryMetrics();
+
+const registry = createRegistry({
+  eventLog,
+  redis,
+  blocking,
+  holder,
+  leaseTtlMs: config.BEACON_REGISTRY_LEASE_TTL_MS,
+  fleetFile: config.BEACON_FLEET_FILE,
+  engine: {
+    failureCyclesToDisable: config.BEACON_FAILURE_CYCLES_TO_DISABLE,
+    reprobeBaseMs: config.BEACON_REPROBE_BASE_MS,
+    reprobeMaxMs: config.BEACON_REPROBE_MAX_MS,
+    concurrency: config.BEACON_PROBE_CONCURRENCY,
+  },
+  probesMaxLen: config.BEACON_PROBES_MAXLEN,
+  metricsIntervalMs: config.BEACON_METRICS_INTERVAL_MS,
+  commandTtlMs: config.BEACON_REGISTRY_COMMAND_TTL_MS,
+  metrics,
+  logger,
+});
+
+const health = await startHealthServer({
+  port: config.BEACON_REGISTRY_HEALTH_PORT,
+  host: config.BEACON_REGISTRY_HEALTH_HOST,
+  ready: () => redis.status === 'ready' && registry.ready(),
+  metrics: () => metrics.registry.render(),
+});
+
+installShutdown(logger, async () => {
+  await registry.stop();
+  await health.close();
+  await Promise.allSettled([redis.quit(), blocking.quit()]);
+});
+
+registry.start();
+logger.info(
+  { health_port: health.port, fleet_file: config.BEACON_FLEET_FILE ?? null },
+  `registry ${holder} started (health on :${health.port})`,
+);

@@ -1,0 +1,351 @@
+// One MCP session per server over the real MCP protocol (SDK Client: initialize +
+// notifications/initialized, then `ping`), kept open between probes. A probe is bounded by the
+// MCP's timeout whatever the server does; `tools/list` is refreshed on (re)connect and on
+// `notifications/tools/list_changed`. Errors are classified: reachable-but-failing is
+// `unhealthy`, cannot-connect or dropped is `disconnected`.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import {
+  getDefaultEnvironment,
+  StdioClientTransport,
+} from '@modelcontextprotocol/sdk/client/stdio.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { McpConfig, ProbeResult } from '@beacon/protocol';
+import type { Logger } from 'pino';
+
+export interface ProbeSessionOptions {
+  readonly logger: Logger;
+  /** A fresh tool count arrived between probes (list_changed). */
+  readonly onToolsChanged: (count: number) => void;
+  /** The transport closed by itself (e.g. a stdio server exited): probe again soon. */
+  readonly onDropped: () => void;
+  readonly clientName?: string;
+}
+
+export interface ProbeSession {
+  probe(config: McpConfig): Promise<ProbeResult>;
+  /** Close the session (and tell an HTTP server so, best effort). */
+  close(): Promise<void>;
+  readonly connected: boolean;
+  readonly toolsCount: number | null;
+}
+
+type Outcome = ProbeResult['outcome'];
+
+interface Failure {
+  readonly outcome: Outcome;
+  readonly message: string;
+  /** The session is unusable: drop it (and try one fresh connect when it was an old one). */
+  readonly dropSession: boolean;
+}
+
+class ProbeDeadline extends Error {
+  override readonly name = 'ProbeDeadline';
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENOENT',
+  'EACCES',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = errorCode(err);
+  const msg = err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message;
+  return code !== undefined && !msg.includes(code) ? `${msg} (${code})` : msg;
+}
+
+/** How a failed probe step looks to a user: reachable-but-failing, or unreachable. */
+export function classify(err: unknown): Failure {
+  const message = describe(err);
+  if (err instanceof ProbeDeadline) return { outcome: 'timeout', message, dropSession: false };
+  if (err instanceof McpError) {
+    if (err.code === ErrorCode.RequestTimeout)
+      return { outcome: 'timeout', message, dropSession: false };
+    if (err.code === ErrorCode.ConnectionClosed)
+      return { outcome: 'disconnected', message, dropSession: true };
+    return { outcome: 'error', message, dropSession: false };
+  }
+  if (err instanceof StreamableHTTPError) {
+    // 404/400: the server forgot our session (it restarted); the fresh connect decides.
+    const gone = err.code === 404 || err.code === 400;
+    return { outcome: 'error', message: `HTTP ${err.code ?? '?'}: ${message}`, dropSession: gone };
+  }
+  const code = errorCode(err);
+  if (code !== undefined && NETWORK_CODES.has(code)) {
+    return { outcome: 'disconnected', message, dropSession: true };
+  }
+  if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) {
+    return { outcome: 'disconnected', message, dropSession: true };
+  }
+  if (err instanceof Error && /not connected|connection closed/i.test(err.message)) {
+    return { outcome: 'disconnected', message, dropSession: true };
+  }
+  return { outcome: 'error', message, dropSession: true };
+}
+
+function makeTransport(config: McpConfig, logger: Logger): Transport {
+  const t = config.transport;
+  switch (t.type) {
+    case 'streamable-http':
+      return new StreamableHTTPClientTransport(new URL(t.url), {
+        requestInit: { headers: t.headers ?? {} },
+        // The registry reconnects the whole session itself; keep the SDK from retrying a dead
+        // notification stream for long.
+        reconnectionOptions: {
+          initialReconnectionDelay: 1_000,
+          maxReconnectionDelay: 10_000,
+          reconnectionDelayGrowFactor: 2,
+          maxRetries: 1,
+        },
+      });
+    case 'sse':
+      return new SSEClientTransport(new URL(t.url), {
+        requestInit: { headers: t.headers ?? {} },
+        eventSourceInit: {
+          fetch: (url, init) =>
+            fetch(url, {
+              ...init,
+              headers: { ...(init?.headers as Record<string, string>), ...t.headers },
+            }),
+        },
+      });
+    case 'stdio': {
+      const transport = new StdioClientTransport({
+        command: t.command,
+        args: t.args,
+        env: { ...getDefaultEnvironment(), ...t.env },
+        ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
+        stderr: 'pipe',
+      });
+      // Drain stderr (a full pipe would block the server) into debug logs.
+      transport.stderr?.on('data', (chunk: Buffer) => {
+        logger.debug({ stderr: chunk.toString('utf8').slice(0, 2_000) }, 'stdio server stderr');
+      });
+      return transport;
+    }
+  }
+}
+
+interface Live {
+  readonly client: Client;
+  readonly transport: Transport;
+}
+
+export function createProbeSession(name: string, options: ProbeSessionOptions): ProbeSession {
+  const log = options.logger.child({ component: 'probe', mcp: name });
+  let live: Live | null = null;
+  let toolsCount: number | null = null;
+  let closed = false;
+  let refreshing: Promise<void> | null = null;
+
+  const drop = async (which: Live | null, tellServer: boolean): Promise<void> => {
+    if (which === null) return;
+    if (live === which) live = null;
+    which.client.onclose = undefined;
+    if (tellServer && which.transport instanceof StreamableHTTPClientTransport) {
+      // Best effort and bounded: a dead server must not hold up a shutdown.
+      await Promise.race([
+        which.transport.terminateSession().catch(() => undefined),
+        new Promise((r) => setTimeout(r, 500).unref()),
+      ]);
+    }
+    await which.client.close().catch(() => undefined);
+  };
+
+  const listTools = async (
+    client: Client,
+    signal: AbortSignal,
+    timeout: number,
+  ): Promise<number> => {
+    let count = 0;
+    let cursor: string | undefined;
+    // Bounded pages: a server that loops its cursor must not trap us.
+    for (let page = 0; page < 100; page++) {
+      const res = await client.listTools(cursor === undefined ? {} : { cursor }, {
+        signal,
+        timeout,
+      });
+      count += res.tools.length;
+      cursor = res.nextCursor;
+      if (cursor === undefined) break;
+    }
+    return count;
+  };
+
+  const refreshTools = (timeoutMs: number): void => {
+    if (refreshing !== null || live === null) return;
+    const current = live;
+    refreshing = (async () => {
+      try {
+        const ctl = new AbortController();
+        const count = await listTools(current.client, ctl.signal, timeoutMs);
+        if (live === current && count !== toolsCount) {
+          toolsCount = count;
+          options.onToolsChanged(count);
+        }
+      } catch (err) {
+        log.debug({ err }, 'tools refresh failed; the next probe will tell');
+      } finally {
+        refreshing = null;
+      }
+    })();
+  };
+
+  const connect = async (
+    config: McpConfig,
+    signal: AbortSignal,
+    remaining: () => number,
+  ): Promise<Live> => {
+    const client = new Client(
+      { name: options.clientName ?? 'beacon-registry', version: '1.0.0' },
+      {
+        capabilities: {},
+        listChanged: {
+          tools: {
+            autoRefresh: false,
+            debounceMs: 100,
+            onChanged: () => refreshTools(config.timeout_ms),
+          },
+        },
+      },
+    );
+    const transport = makeTransport(config, log);
+    const candidate: Live = { client, transport };
+    try {
+      await client.connect(transport, { signal, timeout: Math.max(1, remaining()) });
+      toolsCount = await listTools(client, signal, Math.max(1, remaining()));
+    } catch (err) {
+      await drop(candidate, false);
+      throw err;
+    }
+    client.onclose = () => {
+      if (live !== candidate) return;
+      live = null;
+      if (!closed) {
+        log.info('MCP session dropped');
+        options.onDropped();
+      }
+    };
+    client.onerror = (err) => log.debug({ err }, 'MCP transport error');
+    live = candidate;
+    return candidate;
+  };
+
+  const probe = async (config: McpConfig): Promise<ProbeResult> => {
+    const started = performance.now();
+    const deadlineAt = started + config.timeout_ms;
+    const remaining = (): number => deadlineAt - performance.now();
+    const slowMs = config.slow_ms ?? config.timeout_ms;
+    const ctl = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new ProbeDeadline(`no answer within ${config.timeout_ms} ms`);
+        ctl.abort(err);
+        reject(err);
+      }, config.timeout_ms);
+    });
+    const result = (
+      outcome: Outcome,
+      latency: number | null,
+      error: string | null,
+    ): ProbeResult => ({
+      mcp_name: name,
+      ok: outcome === 'success',
+      outcome,
+      status:
+        outcome === 'success'
+          ? 'healthy'
+          : outcome === 'disconnected'
+            ? 'disconnected'
+            : 'unhealthy',
+      latency_ms: latency === null ? null : Math.round(latency * 100) / 100,
+      error,
+      tools_count: outcome === 'success' ? toolsCount : null,
+      at: Date.now(),
+    });
+
+    const attempt = async (): Promise<number> => {
+      let session = live;
+      let fresh = false;
+      if (session === null) {
+        session = await connect(config, ctl.signal, remaining);
+        fresh = true;
+      }
+      try {
+        const t0 = performance.now();
+        await session.client.ping({ signal: ctl.signal, timeout: Math.max(1, remaining()) });
+        return performance.now() - t0;
+      } catch (err) {
+        const failure = classify(err);
+        if (!failure.dropSession) throw err;
+        await drop(session, false);
+        if (fresh || closed) throw err;
+        // The old session died (server restarted, socket reset): one fresh try decides.
+        const again = await connect(config, ctl.signal, remaining);
+        const t0 = performance.now();
+        await again.client.ping({ signal: ctl.signal, timeout: Math.max(1, remaining()) });
+        return performance.now() - t0;
+      }
+    };
+
+    const pingStarted = performance.now();
+    try {
+      const latency = await Promise.race([attempt(), deadline]);
+      return latency > slowMs
+        ? result('slow', latency, `slow: ${Math.round(latency)} ms > ${slowMs} ms`)
+        : result('success', latency, null);
+    } catch (err) {
+      const failure = classify(err);
+      if (failure.dropSession) await drop(live, false);
+      const elapsed = performance.now() - pingStarted;
+      return result(
+        failure.outcome,
+        failure.outcome === 'disconnected' ? null : elapsed,
+        failure.message,
+      );
+    } finally {
+      // Not aborting on success: the SDK would send notifications/cancelled for finished requests.
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    probe,
+    async close() {
+      closed = true;
+      await drop(live, true);
+    },
+    get connected() {
+      return live !== null;
+    },
+    get toolsCount() {
+      return toolsCount;
+    },
+  };
+}

@@ -1,0 +1,313 @@
+// Probing over the real MCP protocol (streamable HTTP and stdio test servers), against a real
+// Redis: statuses, failure/recovery, auto-disable and re-enable, tools changes, probe results for
+// the breaker, manual disable/enable and system_metrics.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProbeResult } from '@beacon/protocol';
+import {
+  startMcpTestServer,
+  startRedis,
+  stdioServerArgs,
+  uniquePrefix,
+  waitFor,
+  type McpTestServer,
+  type RedisHandle,
+} from '@beacon/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { brokenTransitions, kinds, startHarness, type Harness } from './test-support.js';
+
+let redis: RedisHandle;
+const cleanups: (() => Promise<unknown>)[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function harness(
+  engine: Parameters<typeof startHarness>[0]['engine'] = {},
+): Promise<Harness> {
+  const h = await startHarness({ url: redis.url, prefix: uniquePrefix('reg'), engine });
+  cleanups.push(() => h.stop());
+  await waitFor(() => h.registry.leader, { timeoutMs: 10_000, message: 'registry leading' });
+  return h;
+}
+async function server(name: string): Promise<McpTestServer> {
+  const s = await startMcpTestServer({ name });
+  cleanups.push(() => s.close());
+  return s;
+}
+const http = (s: McpTestServer, extra: Record<string, unknown> = {}) => ({
+  name: s.name,
+  transport: { type: 'streamable-http' as const, url: s.url },
+  probe_interval_ms: 200,
+  timeout_ms: 400,
+  ...extra,
+});
+
+describe('probing over streamable HTTP', () => {
+  it('healthy → disconnected → recovery → unhealthy (error, slow) → recovery, tools changes', async () => {
+    const h = await harness();
+    const s = await server('billing_mcp');
+    const registered = await h.command({ type: 'register', config: http(s, { slow_ms: 150 }) });
+    expect(registered).toMatchObject({ ok: true, offset: expect.any(String) });
+
+    const healthy = await h.waitRow('billing_mcp', (r) => r.health_status === 'healthy', 'healthy');
+    expect(healthy.tools_count).toBe(3);
+    expect(healthy.latency_ms).toBeGreaterThan(0);
+    expect(healthy.last_health_check).not.toBeNull();
+
+    await s.setFault('down');
+    const down = await h.waitRow(
+      'billing_mcp',
+      (r) => r.health_status === 'disconnected',
+      'disconnected',
+    );
+    expect(down.last_error).toMatch(/ECONNREFUSED|fetch failed/);
+
+    await s.setFault('ok');
+    await h.waitRow('billing_mcp', (r) => r.health_status === 'healthy', 'healthy again');
+
+    await s.setFault('error');
+    const erroring = await h.waitRow(
+      'billing_mcp',
+      (r) => r.health_status === 'unhealthy',
+      'unhealthy (error)',
+    );
+    expect(erroring.last_error).toMatch(/error mode/);
+    await s.setFault('ok');
+    await h.waitRow('billing_mcp', (r) => r.health_status === 'healthy', 'healthy after error');
+
+    await s.setFault({ mode: 'slow', slow_ms: 250 });
+    const slow = await h.waitRow(
+      'billing_mcp',
+      (r) => r.health_status === 'unhealthy',
+      'unhealthy (slow)',
+    );
+    expect(slow.last_error).toMatch(/slow: \d+ ms > 150 ms/);
+    await s.setFault('ok');
+    await h.waitRow('billing_mcp', (r) => r.health_status === 'healthy', 'healthy after slow');
+
+    // A new tool reaches the registry as tools/list_changed, without a status change.
+    await waitFor(() => s.info().streams >= 1, {
+      timeoutMs: 5_000,
+      message: 'notification stream',
+    });
+    s.tools.add({ name: 'billing_refund', description: 'Refund an invoice.' });
+    await h.waitRow('billing_mcp', (r) => r.tools_count === 4, 'tools_count 4');
+
+    const events = await h.events('billing_mcp');
+    expect(brokenTransitions(events)).toEqual([]);
+    expect(kinds(events)).toEqual([
+      'mcp_registered',
+      'status:healthy',
+      'failure',
+      'status:disconnected',
+      'status:healthy',
+      'recovery',
+      'failure',
+      'status:unhealthy',
+      'status:healthy',
+      'recovery',
+      'failure',
+      'status:unhealthy',
+      'status:healthy',
+      'recovery',
+      'tools_changed',
+    ]);
+    const registeredEvent = events[0];
+    expect(registeredEvent).toMatchObject({ actor: 'alice', command_id: expect.any(String) });
+    const firstHealthy = events[1];
+    expect(firstHealthy).toMatchObject({
+      metadata: {
+        previous_status: 'unknown',
+        tools_count: 3,
+        failure_cycles: 0,
+        circuit_state: 'closed',
+      },
+    });
+
+    // Every probe went to the breaker's stream, valid and in order.
+    const entries = await h.eventLog.redis.xrange(h.eventLog.keys.probes, '-', '+');
+    const probes = entries.map(([, f]) => ProbeResult.parse(JSON.parse(f[1]!)));
+    expect(probes.length).toBeGreaterThanOrEqual(7);
+    expect(new Set(probes.map((p) => p.outcome))).toEqual(
+      new Set(['success', 'disconnected', 'error', 'slow']),
+    );
+  });
+
+  it('one hung server does not delay the probes of others', async () => {
+    const h = await harness({ concurrency: 2 });
+    const hung = await server('hung_mcp');
+    const fine = await server('fine_mcp');
+    await hung.setFault({ mode: 'slow', slow_ms: 60_000 });
+    await h.command({
+      type: 'register',
+      config: http(hung, { probe_interval_ms: 300, timeout_ms: 500 }),
+    });
+    await h.command({ type: 'register', config: http(fine, { probe_interval_ms: 300 }) });
+    await h.waitRow('fine_mcp', (r) => r.health_status === 'healthy', 'healthy');
+    await h.waitRow('hung_mcp', (r) => r.health_status === 'unhealthy', 'unhealthy (timeout)');
+    // Keep probing `fine` while `hung` hangs: its checks stay about one interval apart.
+    const seen: number[] = [];
+    await waitFor(
+      async () => {
+        const entries = await h.eventLog.redis.xrange(h.eventLog.keys.probes, '-', '+');
+        seen.length = 0;
+        for (const [, f] of entries) {
+          const p = ProbeResult.parse(JSON.parse(f[1]!));
+          if (p.mcp_name === 'fine_mcp') seen.push(p.at);
+        }
+        return seen.length >= 8;
+      },
+      { timeoutMs: 15_000, message: '8 probes of fine_mcp' },
+    );
+    const gaps = seen.slice(1).map((t, i) => t - seen[i]!);
+    expect(Math.max(...gaps.slice(2))).toBeLessThan(500);
+  });
+});
+
+describe('probing over stdio', () => {
+  it('healthy with tools count, stopped → disconnected, back → recovery', async () => {
+    const h = await harness();
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-reg-stdio-'));
+    const faultFile = join(dir, 'fault');
+    writeFileSync(faultFile, 'ok');
+    await h.command({
+      type: 'register',
+      config: {
+        name: 'local_mcp',
+        transport: {
+          type: 'stdio',
+          command: process.execPath,
+          args: stdioServerArgs({ name: 'local_mcp', tools: 5, faultFile }),
+        },
+        probe_interval_ms: 300,
+        timeout_ms: 2_000,
+      },
+    });
+    const healthy = await h.waitRow('local_mcp', (r) => r.health_status === 'healthy', 'healthy');
+    expect(healthy.tools_count).toBe(5);
+    writeFileSync(faultFile, 'down');
+    await h.waitRow('local_mcp', (r) => r.health_status === 'disconnected', 'disconnected');
+    writeFileSync(faultFile, 'ok');
+    await h.waitRow('local_mcp', (r) => r.health_status === 'healthy', 'healthy again');
+    const events = await h.events('local_mcp');
+    expect(kinds(events).slice(-2)).toEqual(['status:healthy', 'recovery']);
+    expect(brokenTransitions(events)).toEqual([]);
+  });
+});
+
+describe('auto-disable and re-enable', () => {
+  it('N failure cycles → auto_disabled + inactive; re-probed on backoff; recovery → re_enabled', async () => {
+    const h = await harness({ reprobeBaseMs: 300, reprobeMaxMs: 600 });
+    const s = await server('flaky_mcp');
+    await h.command({ type: 'register', config: http(s, { failure_cycles_to_disable: 3 }) });
+    await h.waitRow('flaky_mcp', (r) => r.health_status === 'healthy', 'healthy');
+    await s.setFault('error');
+    const off = await h.waitRow(
+      'flaky_mcp',
+      (r) => r.health_status === 'inactive',
+      'auto-disabled',
+    );
+    expect(off).toMatchObject({ auto_disabled: true, enabled: false, failure_cycles: 3 });
+    const due = await h.eventLog.redis.zscore(h.eventLog.keys.due('registry'), 'flaky_mcp');
+    expect(Number(due)).toBeGreaterThan(0);
+
+    // Re-probes keep failing for a while: no new events, growing backoff.
+    const before = (await h.events('flaky_mcp')).length;
+    await waitFor(
+      async () =>
+        Number(await h.eventLog.redis.zscore(h.eventLog.keys.due('registry'), 'flaky_mcp')) >
+        Number(due),
+      { timeoutMs: 5_000, message: 're-probe rescheduled' },
+    );
+    expect((await h.events('flaky_mcp')).length).toBe(before);
+
+    await s.setFault('ok');
+    await h.waitRow('flaky_mcp', (r) => r.health_status === 'healthy', 're-enabled');
+    const events = await h.events('flaky_mcp');
+    expect(kinds(events)).toEqual([
+      'mcp_registered',
+      'status:healthy',
+      'failure',
+      'status:unhealthy',
+      'status:inactive',
+      'auto_disabled',
+      're_enabled',
+      'status:healthy',
+      'recovery',
+    ]);
+    expect(events[4]).toMatchObject({
+      metadata: { reason: 'auto_disabled', auto_disabled: true, enabled: false, failure_cycles: 3 },
+    });
+    expect(brokenTransitions(events)).toEqual([]);
+    expect(await h.eventLog.redis.zscore(h.eventLog.keys.due('registry'), 'flaky_mcp')).toBeNull();
+    expect(await h.row('flaky_mcp')).toMatchObject({ auto_disabled: false, enabled: true });
+  });
+
+  it('manual disable/enable carry the actor; a disabled MCP is not probed', async () => {
+    const h = await harness();
+    const s = await server('crm_mcp');
+    await h.command({ type: 'register', config: http(s) });
+    await h.waitRow('crm_mcp', (r) => r.health_status === 'healthy', 'healthy');
+    const off = await h.command({ type: 'disable', name: 'crm_mcp' }, 'bob');
+    expect(off.ok).toBe(true);
+    const row = await h.row('crm_mcp');
+    expect(row).toMatchObject({ health_status: 'inactive', enabled: false, auto_disabled: false });
+    const requests = s.info().requests;
+    await s.setFault('down');
+    // Down, but nobody probes it: the status stays `inactive` across several intervals.
+    const probesBefore = await h.eventLog.redis.xlen(h.eventLog.keys.probes);
+    await waitFor(
+      async () => (await h.eventLog.redis.xlen(h.eventLog.keys.probes)) === probesBefore,
+      {
+        timeoutMs: 2_000,
+        message: 'no probes',
+      },
+    );
+    expect(s.info().requests).toBe(requests);
+    await s.setFault('ok');
+    const on = await h.command({ type: 'enable', name: 'crm_mcp' }, 'bob');
+    expect(on.ok).toBe(true);
+    await h.waitRow('crm_mcp', (r) => r.health_status === 'healthy', 'healthy after enable');
+    const events = await h.events('crm_mcp');
+    const manual = events.filter((e) => e.actor === 'bob');
+    expect(kinds(manual)).toEqual([
+      'mcp_updated',
+      'manually_disabled',
+      'status:inactive',
+      'mcp_updated',
+      'manually_enabled',
+      'status:unknown',
+    ]);
+    expect(manual[2]).toMatchObject({ metadata: { reason: 'manual' }, command_id: off.command_id });
+    expect(brokenTransitions(events)).toEqual([]);
+    const unknownName = await h.command({ type: 'disable', name: 'nope_mcp' });
+    expect(unknownName).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
+
+describe('system_metrics', () => {
+  it('publishes totals by status', async () => {
+    const h = await harness();
+    const a = await server('a_mcp');
+    const b = await server('b_mcp');
+    await b.setFault('error');
+    await h.command({ type: 'register', config: http(a) });
+    await h.command({ type: 'register', config: http(b) });
+    await waitFor(
+      async () => {
+        const m = (await h.eventLog.latestMetrics())?.metrics;
+        return m?.total_mcps === 2 && m.healthy_mcps === 1 && m.unhealthy_mcps === 1;
+      },
+      { timeoutMs: 10_000, message: 'system_metrics with 1 healthy, 1 unhealthy' },
+    );
+    expect(h.sides.some((m) => m.type === 'system_metrics')).toBe(true);
+  });
+});

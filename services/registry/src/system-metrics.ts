@@ -1,0 +1,192 @@
+// `system_metrics`: fleet totals from the projection mirror, live edges and their connections
+// from edge heartbeats, and the log's event rate. Published on the side channel every few
+// seconds and, when the totals change, at most every 250 ms.
+import type { EventLog, RedisClient } from '@beacon/event-log';
+import type { Keyspace, McpStatus, SystemMetrics } from '@beacon/protocol';
+import type { Logger } from 'pino';
+
+export interface EdgeFigures {
+  readonly edges: number;
+  readonly connections: number;
+}
+
+/**
+ * Edge heartbeats: hash `keys.edges` maps edge id → JSON `{connections, messages_out, drops, at}`;
+ * each edge also refreshes a TTL'd key `keys.edge(id)`. An edge counts while its TTL key lives
+ * (or, if it keeps none, while its `at` is fresh).
+ */
+export function countEdges(
+  heartbeats: Readonly<Record<string, string>>,
+  alive: ReadonlySet<string>,
+  now: number,
+  staleMs: number,
+): EdgeFigures {
+  let edges = 0;
+  let connections = 0;
+  for (const [id, raw] of Object.entries(heartbeats)) {
+    let beat: { connections?: unknown; at?: unknown } = {};
+    try {
+      beat = JSON.parse(raw) as typeof beat;
+    } catch {
+      continue;
+    }
+    const at =
+      typeof beat.at === 'number'
+        ? beat.at
+        : typeof beat.at === 'string'
+          ? Date.parse(beat.at)
+          : NaN;
+    if (!alive.has(id) && !(now - at < staleMs)) continue;
+    edges++;
+    if (typeof beat.connections === 'number' && beat.connections >= 0)
+      connections += beat.connections;
+  }
+  return { edges, connections };
+}
+
+export function computeSystemMetrics(
+  rows: Iterable<McpStatus>,
+  edges: EdgeFigures,
+  eventsPerSecond: number,
+): SystemMetrics {
+  const m = {
+    total_mcps: 0,
+    healthy_mcps: 0,
+    unhealthy_mcps: 0,
+    disconnected_mcps: 0,
+    inactive_mcps: 0,
+    unknown_mcps: 0,
+    open_circuits: 0,
+    half_open_circuits: 0,
+    auto_disabled_mcps: 0,
+    edges: edges.edges,
+    connections: edges.connections,
+    events_per_second: Math.round(eventsPerSecond * 100) / 100,
+  };
+  for (const row of rows) {
+    m.total_mcps++;
+    switch (row.health_status) {
+      case 'healthy':
+        m.healthy_mcps++;
+        break;
+      case 'unhealthy':
+        m.unhealthy_mcps++;
+        break;
+      case 'disconnected':
+        m.disconnected_mcps++;
+        break;
+      case 'inactive':
+        m.inactive_mcps++;
+        break;
+      case 'unknown':
+        m.unknown_mcps++;
+        break;
+    }
+    if (row.circuit_state === 'open') m.open_circuits++;
+    if (row.circuit_state === 'half_open') m.half_open_circuits++;
+    if (row.auto_disabled) m.auto_disabled_mcps++;
+  }
+  return m;
+}
+
+/** The totals a dashboard should see change at once (not the rate, which always moves). */
+const fingerprint = (m: SystemMetrics): string =>
+  [
+    m.total_mcps,
+    m.healthy_mcps,
+    m.unhealthy_mcps,
+    m.disconnected_mcps,
+    m.inactive_mcps,
+    m.unknown_mcps,
+    m.open_circuits,
+    m.half_open_circuits,
+    m.auto_disabled_mcps,
+  ].join(',');
+
+export interface MetricsPublisher {
+  /** Something changed: publish soon if the totals moved. */
+  nudge(): void;
+  stop(): void;
+}
+
+export function startMetricsPublisher(options: {
+  readonly eventLog: EventLog;
+  readonly redis: RedisClient;
+  readonly keys: Keyspace;
+  readonly intervalMs: number;
+  readonly rows: () => Iterable<McpStatus>;
+  /** Events seen by the mirror so far (for events per second). */
+  readonly eventCount: () => number;
+  readonly logger: Logger;
+}): MetricsPublisher {
+  const log = options.logger.child({ component: 'system-metrics' });
+  let stopped = false;
+  let last = { at: Date.now(), count: options.eventCount() };
+  let rate = 0;
+  let published = '';
+  let lastPublishAt = 0;
+  let pending: NodeJS.Timeout | null = null;
+  let edges: EdgeFigures = { edges: 0, connections: 0 };
+
+  const readEdges = async (): Promise<EdgeFigures> => {
+    const beats = await options.redis.hgetall(options.keys.edges);
+    const ids = Object.keys(beats);
+    const alive = new Set<string>();
+    if (ids.length > 0) {
+      const exists = await Promise.all(
+        ids.map((id) => options.redis.exists(options.keys.edge(id))),
+      );
+      ids.forEach((id, i) => {
+        if (exists[i] === 1) alive.add(id);
+      });
+    }
+    return countEdges(beats, alive, Date.now(), Math.max(15_000, options.intervalMs * 3));
+  };
+
+  const publish = async (): Promise<void> => {
+    const metrics = computeSystemMetrics(options.rows(), edges, rate);
+    published = fingerprint(metrics);
+    lastPublishAt = Date.now();
+    await options.eventLog.publishSide({
+      type: 'system_metrics',
+      metrics,
+      timestamp: new Date().toISOString(),
+    });
+  };
+
+  const tick = async (): Promise<void> => {
+    const now = Date.now();
+    const count = options.eventCount();
+    rate = now > last.at ? ((count - last.count) * 1000) / (now - last.at) : 0;
+    last = { at: now, count };
+    edges = await readEdges().catch((err: unknown) => {
+      log.warn({ err }, 'could not read edge heartbeats');
+      return edges;
+    });
+    await publish();
+  };
+
+  const interval = setInterval(() => {
+    if (!stopped)
+      tick().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
+  }, options.intervalMs);
+  void tick().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
+
+  return {
+    nudge() {
+      if (stopped || pending !== null) return;
+      if (fingerprint(computeSystemMetrics(options.rows(), edges, rate)) === published) return;
+      const wait = Math.max(0, lastPublishAt + 250 - Date.now());
+      pending = setTimeout(() => {
+        pending = null;
+        if (!stopped)
+          publish().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
+      }, wait);
+    },
+    stop() {
+      stopped = true;
+      clearInterval(interval);
+      if (pending !== null) clearTimeout(pending);
+    },
+  };
+}

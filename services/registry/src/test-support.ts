@@ -1,0 +1,196 @@
+// Shared pieces of the registry's integration tests: an in-process registry on a real Redis, a
+// way to send admin commands exactly as the edge does (XADD field `c`, answer on the side
+// channel), and readers of what ended up in the log.
+import { randomUUID } from 'node:crypto';
+import {
+  createEventLog,
+  type EventLog,
+  type SideMessage,
+  type Subscription,
+} from '@beacon/event-log';
+import {
+  type CommandResult,
+  type LogEvent,
+  type McpStatus,
+  type RegistryCommand,
+  type StoredEvent,
+} from '@beacon/protocol';
+import type { z } from 'zod';
+import { createLogger } from '@beacon/runtime';
+import { waitFor } from '@beacon/testing';
+import { Redis } from 'ioredis';
+import type { EngineSettings } from './engine.js';
+import { createRegistryMetrics, type RegistryMetrics } from './registry-metrics.js';
+import { createRegistry, type Registry } from './registry.js';
+
+export const testLogger = createLogger({
+  name: 'registry-test',
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+});
+
+export interface Harness {
+  readonly registry: Registry;
+  readonly eventLog: EventLog;
+  readonly metrics: RegistryMetrics;
+  readonly sides: SideMessage[];
+  /** Send a command as the edge does and wait for its result. */
+  command(body: CommandBody, actor?: string): Promise<CommandResult>;
+  row(name: string): Promise<McpStatus | undefined>;
+  /** Wait until the projection row satisfies `check`. */
+  waitRow(
+    name: string,
+    check: (row: McpStatus) => boolean,
+    message: string,
+    timeoutMs?: number,
+  ): Promise<McpStatus>;
+  events(name?: string): Promise<LogEvent[]>;
+  stop(): Promise<void>;
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+/** A command as the edge's API body (input shape: defaults not yet filled in). */
+export type CommandBody = DistributiveOmit<
+  z.input<typeof RegistryCommand>,
+  'command_id' | 'issued_at' | 'actor'
+>;
+
+export interface HarnessOptions {
+  readonly url: string;
+  readonly prefix: string;
+  readonly fleetFile?: string;
+  readonly engine?: Partial<EngineSettings>;
+  readonly metricsIntervalMs?: number;
+  readonly holder?: string;
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const redis = new Redis(options.url);
+  const blocking = new Redis(options.url);
+  const observer = new Redis(options.url);
+  const eventLog = createEventLog(redis, { prefix: options.prefix });
+  const observerLog = createEventLog(observer, { prefix: options.prefix });
+  const metrics = createRegistryMetrics();
+  const registry = createRegistry({
+    eventLog,
+    redis,
+    blocking,
+    holder: options.holder ?? `test-${randomUUID().slice(0, 8)}`,
+    leaseTtlMs: 2_000,
+    fleetFile: options.fleetFile,
+    engine: {
+      failureCyclesToDisable: 5,
+      reprobeBaseMs: 300,
+      reprobeMaxMs: 2_000,
+      concurrency: 16,
+      ...options.engine,
+    },
+    probesMaxLen: 10_000,
+    metricsIntervalMs: options.metricsIntervalMs ?? 500,
+    commandTtlMs: 60_000,
+    metrics,
+    logger: testLogger,
+  });
+  const sides: SideMessage[] = [];
+  const sub: Subscription = await observerLog.subscribe({
+    onSnapshot: () => undefined,
+    onEvent: () => undefined,
+    onSide: (m) => {
+      sides.push(m);
+    },
+  });
+  registry.start();
+
+  const harness: Harness = {
+    registry,
+    eventLog: observerLog,
+    metrics,
+    sides,
+    async command(body, actor = 'alice') {
+      const command = { ...body, command_id: randomUUID(), actor, issued_at: Date.now() };
+      await observer.xadd(observerLog.keys.registryCommands, '*', 'c', JSON.stringify(command));
+      return waitFor(
+        () =>
+          sides.find(
+            (m): m is CommandResult =>
+              m.type === 'command_result' && m.command_id === command.command_id,
+          ),
+        { timeoutMs: 15_000, message: `a result for command ${command.type}` },
+      );
+    },
+    async row(name) {
+      return (await observerLog.snapshot()).mcps.find((m) => m.name === name);
+    },
+    async waitRow(name, check, message, timeoutMs = 15_000) {
+      return waitFor(
+        async () => {
+          const row = await harness.row(name);
+          return row !== undefined && check(row) ? row : undefined;
+        },
+        { timeoutMs, message: `${name}: ${message}` },
+      );
+    },
+    async events(name) {
+      const out: LogEvent[] = [];
+      for await (const e of observerLog.history()) {
+        if (name === undefined || e.event.mcp_name === name) out.push(e.event);
+      }
+      return out;
+    },
+    async stop() {
+      await registry.stop();
+      await sub.close();
+      await Promise.allSettled([redis.quit(), blocking.quit(), observer.quit()]);
+    },
+  };
+  return harness;
+}
+
+/** Every event in the log at `prefix` (read with a connection of its own). */
+export async function readLog(url: string, prefix: string): Promise<LogEvent[]> {
+  const redis = new Redis(url);
+  try {
+    const out: LogEvent[] = [];
+    for await (const e of createEventLog(redis, { prefix }).history()) out.push(e.event);
+    return out;
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** Compact view of an MCP's log: `status:healthy`, `recovery`, `mcp_registered`, ... */
+export function kinds(events: readonly (LogEvent | StoredEvent)[]): string[] {
+  return events.map((x) => {
+    const e = 'event' in x ? x.event : x;
+    return e.type === 'mcp_status_change'
+      ? `status:${e.status}`
+      : e.type === 'health_event'
+        ? e.event_type
+        : e.type;
+  });
+}
+
+/**
+ * Transitions that do not chain: every status change must name the previous status as the one
+ * before it in the log (none missing) and differ from it (none repeated).
+ */
+export function brokenTransitions(events: readonly LogEvent[]): string[] {
+  const problems: string[] = [];
+  const current = new Map<string, string>();
+  for (const e of events) {
+    if (e.type === 'mcp_registered')
+      current.set(e.mcp_name, e.config.enabled ? 'unknown' : 'inactive');
+    if (e.type === 'mcp_removed') current.delete(e.mcp_name);
+    if (e.type !== 'mcp_status_change') continue;
+    const before = current.get(e.mcp_name);
+    const named = e.metadata.previous_status;
+    if (named !== undefined && named !== before) {
+      problems.push(
+        `${e.mcp_name}: ${before ?? '?'} → ${e.status} names previous ${named} (missing transition)`,
+      );
+    }
+    if (e.status === before)
+      problems.push(`${e.mcp_name}: repeated ${e.status} (duplicate transition)`);
+    current.set(e.mcp_name, e.status);
+  }
+  return problems;
+}
