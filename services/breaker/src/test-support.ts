@@ -3,7 +3,13 @@
 // delivers with the time it arrived. Not used by the service itself.
 import { fileURLToPath } from 'node:url';
 import { createEventLog, type EventLog, type Subscription } from '@beacon/event-log';
-import type { BreakerSettings, HealthEvent, LogEvent, StoredEvent } from '@beacon/protocol';
+import type {
+  BreakerSettings,
+  CommandResult,
+  HealthEvent,
+  LogEvent,
+  StoredEvent,
+} from '@beacon/protocol';
 import { createLogger, loadConfig } from '@beacon/runtime';
 import { startProcess, waitFor, type ProcessHandle } from '@beacon/testing';
 import { Redis } from 'ioredis';
@@ -82,6 +88,9 @@ export interface Seen {
 
 export interface EventRecorder {
   readonly seen: Seen[];
+  /** command_result messages from the side channel. */
+  readonly results: CommandResult[];
+  waitForResult(commandId: string, timeoutMs?: number): Promise<CommandResult>;
   /** Health events of one MCP, in log order. */
   health(name: string): (HealthEvent & { offset: string; receivedAt: number })[];
   waitForHealth(
@@ -98,8 +107,12 @@ export async function recordEvents(
   onEvent?: (e: LogEvent, receivedAt: number) => void,
 ): Promise<EventRecorder> {
   const seen: Seen[] = [];
+  const results: CommandResult[] = [];
   const sub: Subscription = await log.subscribe({
     onSnapshot: () => undefined,
+    onSide(message) {
+      if (message.type === 'command_result') results.push(message);
+    },
     onEvent(stored) {
       const receivedAt = Date.now();
       seen.push({ stored, receivedAt });
@@ -116,6 +129,12 @@ export async function recordEvents(
       }));
   return {
     seen,
+    results,
+    waitForResult: (commandId, timeoutMs = 20_000) =>
+      waitFor(() => results.find((r) => r.command_id === commandId), {
+        timeoutMs,
+        message: `command_result ${commandId}`,
+      }),
     health,
     waitForHealth: (name, eventType, count = 1, timeoutMs = 20_000) =>
       waitFor(() => health(name).filter((e) => e.event_type === eventType)[count - 1], {
