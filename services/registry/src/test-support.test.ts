@@ -33,7 +33,7 @@ describe('brokenTransitions', () => {
   });
   it('reports a missing transition', () => {
     expect(
-      brokenTransitions(parse([reg, change('healthy', 'unknown'), change('healthy', 'unhealthy')])),
+      brokenTransitions(parse([reg, change('healthy', 'unknown'), change('unhealthy', 'unknown')])),
     ).toHaveLength(1);
   });
 });
