@@ -23,7 +23,7 @@ export async function startBreakerWorker(
   rootLogger: Logger,
 ): Promise<BreakerWorker> {
   const holder = config.BEACON_BREAKER_ID ?? `${hostname()}-${process.pid}`;
-  const logger = rootLogger.child({ component: 'breaker', holder });
+  const logger = rootLogger.child({ holder });
   const redis = createRedis(config, 'breaker', logger);
   const blocking = createRedis(config, 'breaker-reads', logger);
   const log = createEventLog(redis, { prefix: config.BEACON_REDIS_PREFIX, logger });
