@@ -171,7 +171,7 @@ describe('breaker takeover', () => {
     await running;
     expect(died.signal.aborted).toBe(true);
     const opened = await events.waitForHealth(name, 'circuit_opened');
-    expect(((await redis.xpending(log.keys.outcomes, 'breaker')) as unknown[])[0]).toBe(3);
+    expect((await redis.xpending(log.keys.outcomes, 'breaker'))[0]).toBe(3);
     expect(await redis.hget(log.keys.state('breaker'), name)).toBeNull();
     await lease.stop(); // as if its lease had expired
 
