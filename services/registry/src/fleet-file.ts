@@ -2,13 +2,7 @@
 // under `mcps:`. Each entry is validated on its own with the protocol's McpConfigInput, so one
 // bad entry is reported by name and field while the good ones still load. A file that cannot
 // be parsed at all is an error: the caller keeps the current fleet rather than removing it.
-import {
-  BeaconError,
-  issuesOf,
-  McpConfigInput,
-  type Issue,
-  type McpConfig,
-} from '@beacon/protocol';
+import { BeaconError, issuesOf, McpConfigInput, type McpConfig } from '@beacon/protocol';
 import { parse as parseYaml } from 'yaml';
 
 export interface FleetFileIssue {
@@ -51,7 +45,7 @@ export function parseFleetFile(text: string, fileName: string): ParsedFleetFile 
   let list: unknown;
   if (doc === null || doc === undefined) list = [];
   else if (Array.isArray(doc)) list = doc;
-  else if (typeof doc === 'object' && 'mcps' in doc) list = (doc as { mcps: unknown }).mcps ?? [];
+  else if (typeof doc === 'object' && 'mcps' in doc) list = doc.mcps ?? [];
   else {
     throw new BeaconError(
       'invalid',
@@ -74,7 +68,7 @@ export function parseFleetFile(text: string, fileName: string): ParsedFleetFile 
         : null;
     const result = McpConfigInput.safeParse(raw);
     if (!result.success) {
-      for (const issue of issuesOf(result.error) as Issue[]) {
+      for (const issue of issuesOf(result.error)) {
         issues.push({ index, name: rawName, path: issue.path, message: issue.message });
       }
       return;

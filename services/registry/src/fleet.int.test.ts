@@ -63,7 +63,7 @@ it('file and commands register, update and remove; invalid entries are refused b
 
     // Admin registration beside the file's entries.
     const reg = await h.command({ type: 'register', config: entry('admin_mcp') }, 'carol');
-    expect(reg).toMatchObject({ ok: true, offset: expect.any(String) });
+    expect(reg).toMatchObject({ ok: true, offset: expect.any(String) as unknown });
     await h.waitRow('admin_mcp', (r) => r.health_status === 'healthy', 'healthy from a command');
 
     // The file changes: billing updated, search dropped. admin_mcp is not the file's to remove.

@@ -84,9 +84,9 @@ export function classify(err: unknown): Failure {
   const message = describe(err);
   if (err instanceof ProbeDeadline) return { outcome: 'timeout', message, dropSession: false };
   if (err instanceof McpError) {
-    if (err.code === ErrorCode.RequestTimeout)
+    if (err.code === (ErrorCode.RequestTimeout as number))
       return { outcome: 'timeout', message, dropSession: false };
-    if (err.code === ErrorCode.ConnectionClosed)
+    if (err.code === (ErrorCode.ConnectionClosed as number))
       return { outcome: 'disconnected', message, dropSession: true };
     return { outcome: 'error', message, dropSession: false };
   }

@@ -55,7 +55,7 @@ describe('probing over streamable HTTP', () => {
     const h = await harness();
     const s = await server('billing_mcp');
     const registered = await h.command({ type: 'register', config: http(s, { slow_ms: 150 }) });
-    expect(registered).toMatchObject({ ok: true, offset: expect.any(String) });
+    expect(registered).toMatchObject({ ok: true, offset: expect.any(String) as unknown });
 
     const healthy = await h.waitRow('billing_mcp', (r) => r.health_status === 'healthy', 'healthy');
     expect(healthy.tools_count).toBe(3);
@@ -121,7 +121,10 @@ describe('probing over streamable HTTP', () => {
       'tools_changed',
     ]);
     const registeredEvent = events[0];
-    expect(registeredEvent).toMatchObject({ actor: 'alice', command_id: expect.any(String) });
+    expect(registeredEvent).toMatchObject({
+      actor: 'alice',
+      command_id: expect.any(String) as unknown,
+    });
     const firstHealthy = events[1];
     expect(firstHealthy).toMatchObject({
       metadata: {
