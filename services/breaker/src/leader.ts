@@ -156,7 +156,7 @@ export function createLeader(deps: LeaderDeps): Leader {
       );
     }
     suppress = new Map();
-    await commit(fence, { commands: [], probes: [], outcomes: [] });
+    await commit(fence, { commands: [], probes: [], outcomes: [] }, true);
     logger.info({ breakers: breakers.size, epoch }, 'breakers loaded; processing');
   }
 
@@ -213,8 +213,19 @@ export function createLeader(deps: LeaderDeps): Leader {
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
   }
 
-  async function commit(fence: Fence, acks: Record<StreamName, string[]>): Promise<void> {
+  async function commit(
+    fence: Fence,
+    acks: Record<StreamName, string[]>,
+    always = false,
+  ): Promise<void> {
     const c = breakers.takeChanges();
+    const idle =
+      c.set.size === 0 &&
+      c.del.length === 0 &&
+      c.dueAdd.size === 0 &&
+      c.dueRem.length === 0 &&
+      STREAMS.every((s) => acks[s].length === 0);
+    if (idle && !always) return; // an empty poll: nothing to save
     c.set.set(EPOCH_FIELD, epoch);
     await store.commit(fence.token, { ...c, acks });
   }
