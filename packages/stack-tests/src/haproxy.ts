@@ -4,7 +4,7 @@
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { startProcess, waitFor, type ProcessHandle } from '@beacon/testing';
+import { startProcess, waitFor, WaitForAbort, type ProcessHandle } from '@beacon/testing';
 
 export interface HaproxyOptions {
   readonly port: number;
@@ -46,7 +46,8 @@ export function haproxyBinary(): string {
 }
 
 export function haproxyConfig(options: HaproxyOptions): string {
-  const maxconn = options.maxconn ?? 20_000;
+  // Each proxied connection needs two descriptors; stay well under a 20,000 `ulimit -n`.
+  const maxconn = options.maxconn ?? 8_000;
   const servers = options.backends.map(
     // Checked every 250 ms: one failed /readyz takes a draining edge out, two good ones put a
     // restarted edge back. `observe layer7` also reacts to live errors between checks.
@@ -74,7 +75,10 @@ export function haproxyConfig(options: HaproxyOptions): string {
     '  default_backend edges',
     'backend edges',
     '  balance leastconn',
-    '  option httpchk GET /readyz',
+    // HTTP/1.1 with a Host header: uWebSockets.js does not answer HTTP/1.0 requests (haproxy's
+    // default check), which would mark every edge down.
+    '  option httpchk',
+    '  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host beacon-edge',
     '  http-check expect status 200',
     ...servers,
     'listen stats',
@@ -112,10 +116,16 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   };
 
   try {
-    await waitFor(async () => (await status()).size === options.backends.length, {
-      timeoutMs: 15_000,
-      message: 'haproxy stats to list every backend',
-    });
+    await waitFor(
+      async () => {
+        if (!proc.running) throw new WaitForAbort(`haproxy exited:\n${proc.output()}`);
+        return (await status()).size === options.backends.length;
+      },
+      {
+        timeoutMs: 15_000,
+        message: 'haproxy stats to list every backend',
+      },
+    );
   } catch (err) {
     proc.dump();
     await proc.kill('SIGKILL');

@@ -26,6 +26,11 @@ const EDGES = 3;
 const APPENDS_PER_SECOND = 20;
 const EDGE_MAIN = join(REPO_ROOT, 'services/edge/dist/main.js');
 
+const began = Date.now();
+/** Progress on stderr, so a slow or stuck run shows where it is. */
+const progress = (msg: string) =>
+  process.stderr.write(`[rolling +${((Date.now() - began) / 1000).toFixed(1)}s] ${msg}\n`);
+
 interface Edge {
   readonly name: string;
   readonly port: number;
@@ -39,7 +44,10 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
   let fleet: ClientFleet | undefined;
   const edges: Edge[] = [];
 
+  let stopAppending = (): void => undefined;
+
   afterAll(async () => {
+    stopAppending();
     await fleet?.closeAll();
     await lb?.stop();
     await Promise.all(edges.map((e) => e.proc.kill('SIGKILL')));
@@ -98,6 +106,7 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
       backends: edges.map((e) => ({ name: e.name, port: e.port })),
     });
     for (const e of edges) await lb.waitStatus(e.name, 'UP');
+    progress('3 edges up behind haproxy');
 
     const token = signToken(secret, { sub: 'rolling-test', role: 'viewer' });
     const wsUrl = `${lb.url.replace('http', 'ws')}/ws/mcp-status?token=${token}`;
@@ -105,10 +114,14 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
     const t0 = Date.now();
     await fleet.connectAll(120_000);
     const connectMs = Date.now() - t0;
+    progress(`${CLIENTS} clients connected through haproxy in ${connectMs} ms`);
 
     // Appends through the real log at a steady rate until the deploy is over.
     const appended: string[] = [];
     let appending = true;
+    stopAppending = () => {
+      appending = false;
+    };
     const appender = (async () => {
       let i = 0;
       const started = Date.now();
@@ -133,17 +146,22 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
       const mark = appended.length;
       await waitFor(() => appended.length >= mark + 20, { timeoutMs: 30_000 });
       const start = Date.now();
+      progress(`SIGTERM ${edge.name} (${appended.length} events so far)`);
       const exit = await edge.proc.kill('SIGTERM');
       expect(exit.code, `${edge.name} drained and exited cleanly`).toBe(0);
       const drainMs = Date.now() - start;
+      progress(`${edge.name} exited after ${drainMs} ms; ${fleet.connectedCount()} clients live`);
       await lb.waitStatus(edge.name, 'DOWN');
       // Every client is live again on the two remaining edges.
       await waitFor(() => fleet!.connectedCount() === CLIENTS, {
         timeoutMs: 60_000,
         intervalMs: 50,
-        message: `all ${CLIENTS} clients reconnected after ${edge.name} left`,
+        message: `all ${CLIENTS} clients reconnected after ${edge.name} left (${describeStragglers(fleet)})`,
+      }).catch((err: unknown) => {
+        throw new Error(`${String(err)}; stragglers: ${describeStragglers(fleet!)}`);
       });
       const reconnectMs = Date.now() - start;
+      progress(`all clients live again ${reconnectMs} ms after SIGTERM; restarting ${edge.name}`);
       edge.proc = await startEdge(edge.name, edge.port);
       await lb.waitStatus(edge.name, 'UP');
       rounds.push({ edge: edge.name, drainMs, backMs: Date.now() - start, reconnectMs });
@@ -151,6 +169,7 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
 
     appending = false;
     await appender;
+    progress(`deploy done; ${appended.length} events appended`);
     const final = appended.at(-1)!;
     await waitFor(() => fleet!.clients.every((c) => c.last === final), {
       timeoutMs: 60_000,
@@ -173,8 +192,18 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
     expect(bad.slice(0, 5)).toEqual([]);
     expect(closes1012, 'drained clients were told 1012').toBeGreaterThan(0);
     expect(fleet.clients.every((c) => c.resyncs === 0)).toBe(true);
-  });
+  }, 600_000);
 });
+
+function describeStragglers(fleet: ClientFleet): string {
+  const out = fleet.clients.filter((c) => !c.connected).slice(0, 3);
+  return out
+    .map(
+      (c) =>
+        `#${c.id} closes ${JSON.stringify([...c.closes])} errors ${c.errors.slice(-3).join(' | ')}`,
+    )
+    .join('; ');
+}
 
 /** null when `c` received exactly `appended` (after its initial_status), else what is wrong. */
 function sequenceProblem(c: FleetClient, appended: readonly string[]): string | null {

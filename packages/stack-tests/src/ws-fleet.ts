@@ -98,6 +98,19 @@ export function createClientFleet(options: {
       if (text.startsWith('{"type":"error"')) c.errors.push(text);
       // ping, system_metrics, ack, "pong": nothing to check.
     });
+    // A refused upgrade: keep the status and the edge's (or the LB's) reason, then give up on
+    // this attempt; 'close' follows and schedules the next one.
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 300) body += chunk;
+      });
+      res.on('end', () => {
+        if (c.errors.length < 50) c.errors.push(`HTTP ${res.statusCode ?? '?'}: ${body.trim()}`);
+        ws.terminate();
+      });
+    });
     ws.on('error', (err: Error) => {
       if (c.errors.length < 20) c.errors.push(`socket: ${err.message}`);
     });
