@@ -16,7 +16,13 @@ import {
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
-import { ANONYMOUS, originAllowed, requireAdmin, type Authenticator, type Principal } from './auth.js';
+import {
+  ANONYMOUS,
+  originAllowed,
+  requireAdmin,
+  type Authenticator,
+  type Principal,
+} from './auth.js';
 import { commandError, type CommandBus } from './commands.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { handle, json, JSON_TYPE, parseJsonBody, type Reply, type RequestInfo } from './http.js';
@@ -52,7 +58,8 @@ export function mountAdmin(deps: AdminDeps): void {
 
   const cors = (info: RequestInfo): Record<string, string> => {
     const origin = info.header('origin');
-    if (origin === '' || !originAllowed(origin, info.header('host'), deps.allowedOrigins)) return {};
+    if (origin === '' || !originAllowed(origin, info.header('host'), deps.allowedOrigins))
+      return {};
     return { 'access-control-allow-origin': origin, vary: 'origin' };
   };
   const base = { log, extraHeaders: cors, onReply: (s: number) => metrics.http(s) };
@@ -108,7 +115,11 @@ export function mountAdmin(deps: AdminDeps): void {
 
   const withBody = { ...base, bodyLimit: deps.maxBodyBytes };
   const route =
-    (paramCount: number, withBodyLimit: boolean, fn: (info: RequestInfo, b: Buffer | null) => Promise<Reply>) =>
+    (
+      paramCount: number,
+      withBodyLimit: boolean,
+      fn: (info: RequestInfo, b: Buffer | null) => Promise<Reply>,
+    ) =>
     (res: HttpResponse, req: HttpRequest): void =>
       handle(res, req, { ...(withBodyLimit ? withBody : base), paramCount }, fn);
 
@@ -234,7 +245,11 @@ export function mountAdmin(deps: AdminDeps): void {
   );
 
   /** Events after `since` (or the newest ones), from the ring when it has them, else the stream. */
-  async function events(since: string | undefined, limit: number, filter: NameFilter): Promise<string> {
+  async function events(
+    since: string | undefined,
+    limit: number,
+    filter: NameFilter,
+  ): Promise<string> {
     const epoch = mirror.epoch;
     const head = `"epoch":${JSON.stringify(epoch)}`;
     if (since === undefined) {
@@ -288,7 +303,8 @@ export function mountAdmin(deps: AdminDeps): void {
 
   app.options('/api/*', (res, req) => {
     const origin = req.getHeader('origin');
-    const allowed = origin !== '' && originAllowed(origin, req.getHeader('host'), deps.allowedOrigins);
+    const allowed =
+      origin !== '' && originAllowed(origin, req.getHeader('host'), deps.allowedOrigins);
     res.cork(() => {
       res.writeStatus(allowed ? '204 No Content' : '403 Forbidden');
       if (allowed) {
@@ -310,7 +326,9 @@ export function mountAdmin(deps: AdminDeps): void {
       res
         .writeStatus('404 Not Found')
         .writeHeader('content-type', JSON_TYPE)
-        .end(JSON.stringify({ error: { code: 'not_found', message: `no route ${method} ${url}` } }));
+        .end(
+          JSON.stringify({ error: { code: 'not_found', message: `no route ${method} ${url}` } }),
+        );
     });
     metrics.http(404);
   });

@@ -3,7 +3,13 @@
 // transports map to 401/403 (HTTP) or close codes (WebSocket).
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BeaconError, describeIssues, issuesOf, nameFilter, type NameFilter } from '@beacon/protocol';
+import {
+  BeaconError,
+  describeIssues,
+  issuesOf,
+  nameFilter,
+  type NameFilter,
+} from '@beacon/protocol';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { AuthConfig } from './config.js';
@@ -40,11 +46,18 @@ export interface Authenticator {
   readonly enabled: boolean;
   /** Verify a token; throws BeaconError('unauthorized') with a reason a client can act on. */
   verify(token: string | null): Promise<Principal>;
+  /**
+   * Synchronous answer for a token verified before (still cached): the principal, or null
+   * when it must go through verify(). Throws like verify() for a cached token that expired.
+   */
+  cached(token: string | null): Principal | null;
 }
 
-type KeySource = { readonly key: Uint8Array | KeyObject; readonly algorithms: string[] } | {
-  readonly getKey: JWTVerifyGetKey;
-};
+type KeySource =
+  | { readonly key: Uint8Array | KeyObject; readonly algorithms: string[] }
+  | {
+      readonly getKey: JWTVerifyGetKey;
+    };
 
 function algorithmsFor(key: KeyObject): string[] {
   switch (key.asymmetricKeyType) {
@@ -58,7 +71,10 @@ function algorithmsFor(key: KeyObject): string[] {
     case 'ed448':
       return ['EdDSA', 'Ed25519'];
     default:
-      throw new BeaconError('config', `unsupported public key type ${String(key.asymmetricKeyType)}`);
+      throw new BeaconError(
+        'config',
+        `unsupported public key type ${String(key.asymmetricKeyType)}`,
+      );
   }
 }
 
@@ -93,7 +109,8 @@ function keySource(config: AuthConfig): KeySource {
 function reason(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token expired';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad token signature';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `token claim ${err.claim}: ${err.reason}`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return `token claim ${err.claim}: ${err.reason}`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
   if (err instanceof joseErrors.JOSEError) return `invalid token (${err.code})`;
   return 'invalid token';
@@ -102,9 +119,16 @@ function reason(err: unknown): string {
 /** Bounded cache of verified tokens: a reconnect storm re-presents the same tokens. */
 const CACHE_MAX = 10_000;
 
-export function createAuthenticator(config: AuthConfig, now: () => number = Date.now): Authenticator {
+export function createAuthenticator(
+  config: AuthConfig,
+  now: () => number = Date.now,
+): Authenticator {
   if (!config.enabled) {
-    return Object.freeze({ enabled: false, verify: () => Promise.resolve(ANONYMOUS) });
+    return Object.freeze({
+      enabled: false,
+      verify: () => Promise.resolve(ANONYMOUS),
+      cached: () => ANONYMOUS,
+    });
   }
   const source = keySource(config);
   const cache = new Map<string, Principal>();
@@ -137,23 +161,29 @@ export function createAuthenticator(config: AuthConfig, now: () => number = Date
     return Object.freeze({ sub: c.sub, role: c.role, mcps, exp: c.exp, filter: nameFilter(mcps) });
   }
 
+  function cached(token: string | null): Principal | null {
+    if (token === null || token === '') throw new BeaconError('unauthorized', 'missing token');
+    const hit = cache.get(token);
+    if (hit === undefined) return null;
+    if ((hit.exp ?? Infinity) * 1000 > now()) return hit;
+    cache.delete(token);
+    throw new BeaconError('unauthorized', 'token expired');
+  }
+
   return Object.freeze({
     enabled: true,
+    cached,
     async verify(token: string | null): Promise<Principal> {
-      if (token === null || token === '') throw new BeaconError('unauthorized', 'missing token');
-      if (token.length > 16_384) throw new BeaconError('unauthorized', 'token too long');
-      const hit = cache.get(token);
-      if (hit !== undefined) {
-        if ((hit.exp ?? Infinity) * 1000 > now()) return hit;
-        cache.delete(token);
-        throw new BeaconError('unauthorized', 'token expired');
-      }
-      const principal = await verifyUncached(token);
+      const hit = cached(token);
+      if (hit !== null) return hit;
+      const t = token as string;
+      if (t.length > 16_384) throw new BeaconError('unauthorized', 'token too long');
+      const principal = await verifyUncached(t);
       if (cache.size >= CACHE_MAX) {
         const oldest = cache.keys().next();
         if (oldest.done !== true) cache.delete(oldest.value);
       }
-      cache.set(token, principal);
+      cache.set(t, principal);
       return principal;
     },
   });
@@ -204,6 +234,9 @@ export function originAllowed(origin: string, host: string, allowed: readonly st
 
 export function requireAdmin(principal: Principal): void {
   if (principal.role !== 'admin') {
-    throw new BeaconError('forbidden', `role ${principal.role} may not change the fleet (admin only)`);
+    throw new BeaconError(
+      'forbidden',
+      `role ${principal.role} may not change the fleet (admin only)`,
+    );
   }
 }

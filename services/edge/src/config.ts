@@ -12,14 +12,12 @@ const flag = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const list = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  );
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== ''),
+);
 
 const EDGE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -130,7 +128,9 @@ export function edgeConfigProblems(env: EdgeEnv): string[] {
   }
   for (const origin of env.BEACON_ALLOWED_ORIGINS) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      problems.push(`BEACON_ALLOWED_ORIGINS: "${origin}" is not an origin like https://host[:port]`);
+      problems.push(
+        `BEACON_ALLOWED_ORIGINS: "${origin}" is not an origin like https://host[:port]`,
+      );
     }
   }
   if (env.BEACON_DASHBOARD_DIR !== undefined && !existsSync(env.BEACON_DASHBOARD_DIR)) {

@@ -14,11 +14,7 @@ export type CloseReason =
   | 'other';
 
 export type ConnectKind =
-  | 'fresh'
-  | 'resume_current'
-  | 'resume_ring'
-  | 'resume_stream'
-  | 'resume_failed';
+  'fresh' | 'resume_current' | 'resume_ring' | 'resume_stream' | 'resume_failed';
 
 export function createEdgeMetrics(m: Metrics) {
   const closes = m.counter('beacon_edge_closes_total', 'WebSocket closes by reason', ['reason']);
@@ -29,9 +25,7 @@ export function createEdgeMetrics(m: Metrics) {
   const http = m.counter('beacon_edge_http_requests_total', 'HTTP requests by status class', [
     'status',
   ]);
-  const commands = m.counter('beacon_edge_commands_total', 'Admin commands by result', [
-    'result',
-  ]);
+  const commands = m.counter('beacon_edge_commands_total', 'Admin commands by result', ['result']);
   const redisState = m.gauge(
     'beacon_edge_redis_subscription_state',
     '1 for the current state of the event-log subscription',

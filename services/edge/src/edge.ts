@@ -39,8 +39,8 @@ export interface Edge {
   readonly connections: number;
   figures(): EdgeFigures;
   start(): Promise<void>;
-  /** Stop accepting and close every client with 1012 (service restart). */
-  drain(): void;
+  /** Stop accepting, flush, and close every client with 1012 (service restart). */
+  drain(): Promise<void>;
   /** drain(), then unsubscribe and remove this edge's heartbeat. Redis clients stay open. */
   stop(): Promise<void>;
 }
@@ -83,12 +83,14 @@ export function createEdge(options: EdgeOptions): Edge {
   let listenSocket: us_listen_socket | null = null;
   let port = 0;
   let draining = false;
+  let drained: Promise<void> | null = null;
   let subscription: Subscription | null = null;
   let subState = 'connecting';
   let latestMetrics: SystemMetricsMessage | null = null;
   const timers: NodeJS.Timeout[] = [];
 
-  const isReady = (): boolean => mirror.ready && !draining && subState !== 'down' && subState !== 'closed';
+  const isReady = (): boolean =>
+    mirror.ready && !draining && subState !== 'down' && subState !== 'closed';
 
   const figures = (): EdgeFigures => ({
     id: settings.edgeId,
@@ -151,7 +153,9 @@ export function createEdge(options: EdgeOptions): Edge {
   });
   app.get('/metrics', (res) => {
     const text = registry.render();
-    res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', METRICS_CONTENT_TYPE).end(text));
+    res.cork(() =>
+      res.writeStatus('200 OK').writeHeader('content-type', METRICS_CONTENT_TYPE).end(text),
+    );
   });
 
   mountAdmin({
@@ -173,7 +177,11 @@ export function createEdge(options: EdgeOptions): Edge {
       res
         .writeStatus('404 Not Found')
         .writeHeader('content-type', 'application/json')
-        .end(JSON.stringify({ error: { code: 'not_found', message: `no route ${method} ${req.getUrl()}` } })),
+        .end(
+          JSON.stringify({
+            error: { code: 'not_found', message: `no route ${method} ${req.getUrl()}` },
+          }),
+        ),
     );
   });
 
@@ -198,7 +206,10 @@ export function createEdge(options: EdgeOptions): Edge {
           for (const row of snapshot.mcps) sessions.noteName(row.name);
           if (reason !== 'initial') {
             metrics.resyncs.inc();
-            log.warn({ reason, offset: snapshot.offset }, 'mirror replaced; clients resynchronised');
+            log.warn(
+              { reason, offset: snapshot.offset },
+              'mirror replaced; clients resynchronised',
+            );
             sessions.resyncAll();
           }
         },
@@ -233,7 +244,10 @@ export function createEdge(options: EdgeOptions): Edge {
       app.listen(settings.host, settings.port, (socket) => {
         if (socket === false) {
           reject(
-            new BeaconError('config', `cannot listen on ${settings.host}:${settings.port} (in use?)`),
+            new BeaconError(
+              'config',
+              `cannot listen on ${settings.host}:${settings.port} (in use?)`,
+            ),
           );
           return;
         }
@@ -271,32 +285,50 @@ export function createEdge(options: EdgeOptions): Edge {
       if (settings.pingIntervalMs > 0) {
         timers.push(
           setInterval(
-            () =>
-              sessions.broadcast(`{"type":"ping","timestamp":"${new Date().toISOString()}"}`),
+            () => sessions.broadcast(`{"type":"ping","timestamp":"${new Date().toISOString()}"}`),
             settings.pingIntervalMs,
           ),
         );
       }
       heartbeat.start();
       log.info(
-        { port, edge: settings.edgeId, offset: mirror.offset, epoch: mirror.epoch, mcps: mirror.size },
+        {
+          port,
+          edge: settings.edgeId,
+          offset: mirror.offset,
+          epoch: mirror.epoch,
+          mcps: mirror.size,
+        },
         'edge ready',
       );
     },
 
     drain() {
-      if (draining) return;
-      draining = true;
-      if (listenSocket !== null) uws.us_listen_socket_close(listenSocket);
-      listenSocket = null;
-      const count = sessions.count;
-      sessions.closeAll(CloseCode.serviceRestart, 'edge restarting; resume on another edge', 'drain');
-      commands.close('edge is shutting down');
-      log.info({ closed: count }, 'drained: stopped accepting, clients told to reconnect (1012)');
+      drained ??= (async () => {
+        draining = true;
+        if (listenSocket !== null) uws.us_listen_socket_close(listenSocket);
+        listenSocket = null;
+        // Stop sending, let what is buffered reach the kernel, then send 1012: a close frame
+        // stuck behind a user-space buffer would be lost when the process exits.
+        sessions.quiesce();
+        const deadline = Date.now() + Math.min(2_000, settings.drainTimeoutMs / 2);
+        while (sessions.maxBuffered() > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const count = sessions.count;
+        sessions.closeAll(
+          CloseCode.serviceRestart,
+          'edge restarting; resume on another edge',
+          'drain',
+        );
+        commands.close('edge is shutting down');
+        log.info({ closed: count }, 'drained: stopped accepting, clients told to reconnect (1012)');
+      })();
+      return drained;
     },
 
     async stop() {
-      this.drain();
+      await this.drain();
       for (const t of timers) clearInterval(t);
       timers.length = 0;
       await heartbeat.stop();

@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 /** The projection at `offset`, folded from the log itself. */
-async function projectionAt(log: ReturnType<typeof logFor>['log'], offset: string): Promise<McpStatus[]> {
+async function projectionAt(
+  log: ReturnType<typeof logFor>['log'],
+  offset: string,
+): Promise<McpStatus[]> {
   const rows = new Map<string, McpStatus>();
   for await (const e of log.history('0-0')) {
     if (compareOffsets(e.offset, offset) > 0) break;
@@ -81,7 +84,9 @@ describe('two edges fan out the log', () => {
     const clients = [...early, ...late];
     for (const c of clients) {
       await c.waitFor(
-        (r) => r.events().at(-1)?.offset === head || (r.events().length === 0 && r.of('initial_status')[0]?.offset === head),
+        (r) =>
+          r.events().at(-1)?.offset === head ||
+          (r.events().length === 0 && r.of('initial_status')[0]?.offset === head),
         `client to reach ${head}`,
       );
     }
@@ -92,7 +97,9 @@ describe('two edges fan out the log', () => {
       expect(initial.mcps).toEqual(expected);
     }
     // Late clients really joined mid-stream (their snapshot is not the empty or the final log).
-    expect(late.some((c) => c.events().length > 0 && c.of('initial_status')[0]?.offset !== all[4])).toBe(true);
+    expect(
+      late.some((c) => c.events().length > 0 && c.of('initial_status')[0]?.offset !== all[4]),
+    ).toBe(true);
     for (const c of clients) c.close();
   });
 });

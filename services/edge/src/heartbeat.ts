@@ -38,11 +38,7 @@ export function createHeartbeat(options: {
   async function beat(): Promise<void> {
     const value = JSON.stringify({ ...options.figures(), at: new Date().toISOString() });
     try {
-      await redis
-        .multi()
-        .set(keys.edge(id), value, 'PX', ttlMs)
-        .hset(keys.edges, id, value)
-        .exec();
+      await redis.multi().set(keys.edge(id), value, 'PX', ttlMs).hset(keys.edges, id, value).exec();
       if (failing) log.info('heartbeat written again');
       failing = false;
     } catch (err) {

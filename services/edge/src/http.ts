@@ -133,7 +133,12 @@ export interface Exchange {
 }
 
 /** Write a reply unless the client went away; always corked (may run after an await). */
-export function send(res: HttpResponse, ex: Exchange, reply: Reply, extra?: Record<string, string>): void {
+export function send(
+  res: HttpResponse,
+  ex: Exchange,
+  reply: Reply,
+  extra?: Record<string, string>,
+): void {
   if (ex.aborted || ex.done) return;
   ex.done = true;
   res.cork(() => {

@@ -24,7 +24,11 @@ if (problems.length > 0) {
 }
 const fallbackId = `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 64);
 const settings = edgeSettings(env, fallbackId);
-const logger = createLogger({ name: 'edge', level: env.LOG_LEVEL, base: { edge: settings.edgeId } });
+const logger = createLogger({
+  name: 'edge',
+  level: env.LOG_LEVEL,
+  base: { edge: settings.edgeId },
+});
 
 const uws = loadUws();
 if (uws.fallback) {

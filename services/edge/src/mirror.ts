@@ -33,7 +33,9 @@ export type ResumePlan =
   | { readonly kind: 'ring'; readonly entries: readonly RingEntry[] }
   /** Older than the ring: replay from the stream. */
   | { readonly kind: 'older' }
-  /** Not an offset this epoch ever had (ahead of the log, or between two real offsets). */
+  /** Past this mirror's offset: maybe real (the client came from a faster edge); wait. */
+  | { readonly kind: 'ahead' }
+  /** Not an offset this epoch ever had (between two real offsets, or before the log). */
   | { readonly kind: 'invalid' };
 
 export interface Mirror {
@@ -71,7 +73,9 @@ export function wireJson(event: LogEvent, offset: string, epochJson: string): st
 }
 
 function redactedRow(row: McpStatus): string {
-  return JSON.stringify(row.config === undefined ? row : { ...row, config: redactConfig(row.config) });
+  return JSON.stringify(
+    row.config === undefined ? row : { ...row, config: redactConfig(row.config) },
+  );
 }
 
 interface Waiter {
@@ -216,7 +220,7 @@ export function createMirror(options: { readonly ringSize: number }): Mirror {
 
     resume(since) {
       if (since === offset) return { kind: 'current' };
-      if (compareOffsets(since, offset) > 0) return { kind: 'invalid' };
+      if (compareOffsets(since, offset) > 0) return { kind: 'ahead' };
       const c = compareOffsets(since, ringBase);
       if (c < 0) return { kind: 'older' };
       if (ringLength === 0) return { kind: 'invalid' };

@@ -55,11 +55,17 @@ export interface Sessions {
   /** Close slow consumers and expired tokens; call every ~100 ms. */
   sweep(nowMs: number): void;
   closeAll(code: number, reason: string, why: CloseReason): void;
+  /** Stop sending anything more to every socket (first step of a drain). */
+  quiesce(): void;
+  /** Largest send buffer among open sockets (bytes not yet accepted by the kernel). */
+  maxBuffered(): number;
   /** Sockets currently open (for heartbeats and tests). */
   sockets(): ReadonlySet<Ws>;
 }
 
 const STREAM_BATCH = 1000;
+/** How long a resume from an offset this edge has not seen yet may wait for it. */
+const AHEAD_WAIT_MS = 5_000;
 
 export function createSessions(deps: SessionsDeps): Sessions {
   const { app, mirror, eventLog, auth, settings, metrics } = deps;
@@ -105,7 +111,12 @@ export function createSessions(deps: SessionsDeps): Sessions {
   }
 
   /** Fresh state + live topics, in one synchronous, corked turn. */
-  function sendFresh(ws: Ws, conn: ConnData, recovered: boolean | undefined, prefix?: string): void {
+  function sendFresh(
+    ws: Ws,
+    conn: ConnData,
+    recovered: boolean | undefined,
+    prefix?: string,
+  ): void {
     conn.generation++;
     ws.cork(() => {
       if (prefix !== undefined) send(ws, prefix);
@@ -142,11 +153,36 @@ export function createSessions(deps: SessionsDeps): Sessions {
         metrics.connect('resume_failed');
         sendFresh(ws, conn, false);
         return;
+      case 'ahead':
+        void waitAhead(ws, conn, since);
+        return;
       case 'older':
         metrics.connect('resume_stream');
         void catchUp(ws, conn, since);
         return;
     }
+  }
+
+  /**
+   * The client saw events this edge has not mirrored yet (it came from a faster edge). Wait
+   * for the mirror to get there, then resume from the ring; give up after AHEAD_WAIT_MS.
+   */
+  async function waitAhead(ws: Ws, conn: ConnData, since: string): Promise<void> {
+    const generation = ++conn.generation;
+    const epoch = mirror.epoch;
+    const reached = await mirror.reached(since, AHEAD_WAIT_MS);
+    if (!conn.open || conn.generation !== generation) return;
+    const plan = reached && mirror.epoch === epoch ? mirror.resume(since) : null;
+    if (plan?.kind === 'current' || plan?.kind === 'ring') {
+      metrics.connect(plan.kind === 'ring' ? 'resume_ring' : 'resume_current');
+      ws.cork(() => {
+        if (plan.kind === 'ring') sendEntries(ws, conn, plan.entries);
+        goLive(ws, conn);
+      });
+      return;
+    }
+    metrics.connect('resume_failed');
+    sendFresh(ws, conn, false);
   }
 
   /**
@@ -174,7 +210,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
           });
           return;
         }
-        if (plan.kind === 'invalid' || replayed >= settings.resumeMaxEvents) {
+        if (plan.kind !== 'older' || replayed >= settings.resumeMaxEvents) {
           sendFresh(ws, conn, false);
           return;
         }
@@ -413,6 +449,24 @@ export function createSessions(deps: SessionsDeps): Sessions {
 
     closeAll(code, reason, why) {
       for (const ws of [...sockets]) end(ws, code, reason, why);
+    },
+
+    quiesce() {
+      for (const ws of sockets) {
+        const conn = ws.getUserData();
+        conn.generation++;
+        conn.live = false;
+        for (const t of conn.topics) ws.unsubscribe(t);
+        ws.unsubscribe(ALL);
+        conn.topics = new Set();
+        dynamic.delete(ws);
+      }
+    },
+
+    maxBuffered() {
+      let max = 0;
+      for (const ws of sockets) max = Math.max(max, ws.getBufferedAmount());
+      return max;
     },
   };
 }

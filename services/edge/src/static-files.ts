@@ -121,8 +121,10 @@ export function mountStatic(
     return notFound(info.url);
   }
 
-  const route = (res: Parameters<Parameters<TemplatedApp['get']>[1]>[0], req: Parameters<Parameters<TemplatedApp['get']>[1]>[1]) =>
-    handle(res, req, { log, onReply: (s) => options.metrics.http(s) }, serve);
+  const route = (
+    res: Parameters<Parameters<TemplatedApp['get']>[1]>[0],
+    req: Parameters<Parameters<TemplatedApp['get']>[1]>[1],
+  ) => handle(res, req, { log, onReply: (s) => options.metrics.http(s) }, serve);
   app.get('/*', route);
   app.head('/*', route);
 }

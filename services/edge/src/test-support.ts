@@ -16,7 +16,13 @@ import { createEdge, type Edge } from './edge.js';
 export const SECRET = 'integration-test-secret-0123456789';
 
 export async function mintToken(
-  claims: { sub?: string; role?: 'viewer' | 'admin'; mcps?: string[]; expSeconds?: number; exp?: number },
+  claims: {
+    sub?: string;
+    role?: 'viewer' | 'admin';
+    mcps?: string[];
+    expSeconds?: number;
+    exp?: number;
+  },
   secret = SECRET,
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
@@ -68,6 +74,8 @@ export interface InProcessEdge {
   readonly ws: string;
   readonly http: string;
   readonly redis: Redis;
+  readonly eventLog: EventLog;
+  metricsText(): string;
   stop(): Promise<void>;
 }
 
@@ -77,15 +85,18 @@ export async function startEdge(
   redisUrl: string,
   prefix: string,
   overrides: Partial<EdgeSettings> = {},
+  options: { subscriber?: Redis } = {},
 ): Promise<InProcessEdge> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
   const eventLog = createEventLog(redis, { prefix });
+  const registry = createMetrics();
   const edge = createEdge({
     settings: testSettings(overrides),
     eventLog,
     logger: quietLogger(),
-    metrics: createMetrics(),
+    metrics: registry,
+    ...(options.subscriber === undefined ? {} : { subscriber: options.subscriber }),
   });
   await edge.start();
   const port = edge.port;
@@ -95,6 +106,8 @@ export async function startEdge(
     ws: `ws://127.0.0.1:${port}/ws/mcp-status`,
     http: `http://127.0.0.1:${port}`,
     redis,
+    eventLog,
+    metricsText: () => registry.render(),
     async stop() {
       await edge.stop();
       redis.disconnect();
@@ -234,6 +247,8 @@ export function record(
 export interface ResumingClient {
   readonly reconnects: number;
   readonly closeCodes: number[];
+  /** Why connection attempts failed (refusals, connection errors). */
+  readonly errors: string[];
   readonly initials: Msg[];
   /** Offsets of every replayable event received, in arrival order (duplicates kept). */
   readonly offsets: string[];
@@ -247,6 +262,7 @@ export function resumingClient(
   options: { token?: string; query?: string } = {},
 ): ResumingClient {
   const closeCodes: number[] = [];
+  const errors: string[] = [];
   const initials: Msg[] = [];
   const offsets: string[] = [];
   let epoch: string | null = null;
@@ -265,8 +281,13 @@ export function resumingClient(
       params.set('epoch', epoch);
     }
     const qs = params.toString();
-    const rec = record(qs === '' ? base : `${base}?${qs}`, options.token === undefined ? {} : { token: options.token });
+    const rec = record(
+      qs === '' ? base : `${base}?${qs}`,
+      options.token === undefined ? {} : { token: options.token },
+    );
     current = rec;
+    rec.opened.catch((err: unknown) => errors.push(String(err)));
+    rec.ws.on('error', (err) => errors.push(`socket error: ${String(err)}`));
     let seen = 0;
     rec.ws.on('message', () => {
       for (; seen < rec.messages.length; seen++) {
@@ -284,6 +305,9 @@ export function resumingClient(
     });
     void rec.done.then(({ code }) => {
       closeCodes.push(code);
+      errors.push(
+        `closed ${code} after ${rec.messages.length} messages from ${base}: ${JSON.stringify(rec.messages.slice(0, 3)).slice(0, 300)}`,
+      );
       if (stopped) return;
       reconnects++;
       index++;
@@ -297,6 +321,7 @@ export function resumingClient(
       return reconnects;
     },
     closeCodes,
+    errors,
     initials,
     offsets,
     get lastOffset() {

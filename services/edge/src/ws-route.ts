@@ -3,7 +3,7 @@
 import { BeaconError, isOffset } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import type { HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
-import { ANONYMOUS, extractToken, originAllowed, type Authenticator, type Principal } from './auth.js';
+import { extractToken, originAllowed, type Authenticator, type Principal } from './auth.js';
 import type { ConnData } from './conn.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { errorReply, statusLine, type Reply } from './http.js';
@@ -92,7 +92,10 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
       if (since !== '' || epoch !== '') {
         if (!isOffset(since) || epoch === '' || epoch.length > 128) {
           return fail(
-            new BeaconError('invalid', 'resume needs since=<offset "<ms>-<seq>"> and epoch=<epoch>'),
+            new BeaconError(
+              'invalid',
+              'resume needs since=<offset "<ms>-<seq>"> and epoch=<epoch>',
+            ),
           );
         }
         resume = { since, epoch };
@@ -100,10 +103,14 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
       const upgrade = (principal: Principal): void =>
         res.upgrade(connData(principal, resume), key, protocol, extensions, context);
 
-      if (!auth.enabled) {
-        upgrade(ANONYMOUS);
-        return;
+      // Known tokens (and auth off) upgrade synchronously, inside uWS's own cork.
+      let known: Principal | null;
+      try {
+        known = auth.cached(token);
+      } catch (err) {
+        return fail(err);
       }
+      if (known !== null) return upgrade(known);
       let aborted = false;
       res.onAborted(() => {
         aborted = true;
@@ -112,9 +119,11 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
         (principal) => {
           if (aborted) return;
           const again = deps.accepting();
-          res.cork(() =>
-            again.ok ? upgrade(principal) : fail(new BeaconError('unavailable', again.why)),
-          );
+          // Deliberately not inside res.cork(): in this uWS build, upgrading inside
+          // HttpResponse.cork() sometimes leaves the new WebSocket as the loop's corked socket
+          // when the upgrade reallocates it, and everything later sent to it stays buffered.
+          if (again.ok) upgrade(principal);
+          else res.cork(() => fail(new BeaconError('unavailable', again.why)));
         },
         (err: unknown) => {
           if (aborted) return;

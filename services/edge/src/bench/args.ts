@@ -23,7 +23,8 @@ export function num(f: Map<string, string>, name: string, fallback: number): num
   const raw = f.get(name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number, got ${raw}`);
+  if (!Number.isFinite(v) || v < 0)
+    throw new Error(`--${name} must be a non-negative number, got ${raw}`);
   return v;
 }
 

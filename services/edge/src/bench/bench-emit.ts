@@ -115,7 +115,9 @@ async function main(): Promise<void> {
 // Run only as a program, not when imported by the edge benchmark.
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   main().catch((err: unknown) => {
-    process.stderr.write(`bench:emit failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `bench:emit failed: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

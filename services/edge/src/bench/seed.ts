@@ -39,7 +39,12 @@ export function statusChange(name: string, seq: number): LogEventInput {
       previous_status: previous,
       latency_ms: failing ? null : 20 + (seq % 180),
       tools_count: failing ? null : 4 + (seq % 8),
-      error: status === 'unhealthy' ? 'MCP error -32603: upstream timed out' : status === 'disconnected' ? 'connect ECONNREFUSED' : null,
+      error:
+        status === 'unhealthy'
+          ? 'MCP error -32603: upstream timed out'
+          : status === 'disconnected'
+            ? 'connect ECONNREFUSED'
+            : null,
       circuit_state: 'closed',
       failure_cycles: failing ? 1 + (seq % 3) : 0,
       checked_at: now,
