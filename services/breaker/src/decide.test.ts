@@ -201,6 +201,28 @@ describe('CLOSED', () => {
       expect(g.run.state.circuit).toBe('closed');
     });
 
+    it('opens on the slow-call rate of a time window, and old slow calls do not count', () => {
+      const t = config({
+        window_type: 'time',
+        window_size: 1000,
+        minimum_calls: 3,
+        slow_call_rate_threshold: 60,
+      });
+      const g = given(t)
+        .when([slow(), slow(), ok()], T)
+        .when([slow(), ok(), ok()], T + 1500);
+      expect(g.run.state.circuit).toBe('closed'); // only 1 of 3 slow in the last second
+      g.when([slow()]); // 2 of 4
+      expect(g.run.state.circuit).toBe('closed');
+      g.when([slow()]); // 3 of 5 = 60 %
+      expect(g.run.state.circuit).toBe('open');
+      expect(g.run.events.at(-1)!.data).toMatchObject({
+        reason: 'slow_call_rate',
+        calls: 5,
+        slow_calls: 3,
+      });
+    });
+
     it('expires calls on a tick even without new calls', () => {
       const g = given(c)
         .when([fail(), fail(), ok()], T)
