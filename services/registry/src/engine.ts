@@ -333,6 +333,8 @@ export function createEngine(
     const before = fleet.get(name);
     if (change.item === null) {
       fleet.delete(name);
+      lastDropProbe.delete(name);
+      rerun.delete(name);
       clearTimer(name);
       closeSession(name);
       batch.forget(name);

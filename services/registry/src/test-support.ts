@@ -44,6 +44,8 @@ export interface Harness {
     timeoutMs?: number,
   ): Promise<McpStatus>;
   events(name?: string): Promise<LogEvent[]>;
+  /** Wait until the MCP's log ends with these kinds (see `kinds`); returns its events. */
+  waitTail(name: string, tail: readonly string[], timeoutMs?: number): Promise<LogEvent[]>;
   stop(): Promise<void>;
 }
 
@@ -135,6 +137,18 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         if (name === undefined || e.event.mcp_name === name) out.push(e.event);
       }
       return out;
+    },
+    async waitTail(name, tail, timeoutMs = 15_000) {
+      return waitFor(
+        async () => {
+          const events = await harness.events(name);
+          const got = kinds(events).slice(-tail.length);
+          return got.length === tail.length && got.every((k, i) => k === tail[i])
+            ? events
+            : undefined;
+        },
+        { timeoutMs, message: `${name}: log ending with ${tail.join(', ')}` },
+      );
     },
     async stop() {
       await registry.stop();
