@@ -1,7 +1,14 @@
 // HTTP calls the dashboard makes: who-am-I, event history, admin writes (edge) and the demo fleet's
 // fault switches (demo-mcp control API). Every answer is validated; failures become ApiError with
 // the server's own message so the UI can show it verbatim.
-import { LogEvent, McpStatus, Offset } from '@beacon/protocol';
+import {
+  LogEvent,
+  McpStatus,
+  Offset,
+  SystemMetricsMessage,
+  ZERO_OFFSET,
+  compareOffsets,
+} from '@beacon/protocol';
 import { z } from 'zod';
 
 export class ApiError extends Error {
@@ -22,6 +29,11 @@ export const Session = z.object({
   auth: z.boolean().optional(),
   /** The demo fleet's control API, when the edge knows it (demo mode). */
   demo_control_url: z.string().nullable().optional(),
+  demo: z
+    .object({ control_url: z.string().optional(), url: z.string().optional() })
+    .loose()
+    .nullable()
+    .optional(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -29,6 +41,9 @@ export interface HistoryEntry {
   readonly offset: string;
   readonly event: LogEvent;
 }
+
+/** Pages of 1,000 read from the log when the edge's ring does not reach far enough back. */
+const HISTORY_PAGES = 10;
 
 export type CircuitAction = 'force_open' | 'force_closed' | 'reset';
 
@@ -40,6 +55,8 @@ export interface Api {
   remove(name: string): Promise<unknown>;
   circuit(name: string, action: CircuitAction): Promise<unknown>;
   fleet(): Promise<McpStatus[]>;
+  /** Latest system_metrics (404 until the registry published one). */
+  metrics(): Promise<SystemMetricsMessage>;
 }
 
 async function errorMessage(res: Response): Promise<string> {
@@ -82,27 +99,56 @@ export function createApi(base: string, getToken: () => string | null): Api {
     z.object({ offset: Offset, event: LogEvent }),
     LogEvent.and(z.object({ offset: Offset })).transform((m) => ({ offset: m.offset, event: m })),
   ]);
-  const HistoryBody = z.union([
-    z.array(HistoryItem),
-    z.object({ events: z.array(HistoryItem) }).transform((b) => b.events),
-  ]);
+  const HistoryBody = z.object({
+    events: z.array(HistoryItem),
+    next: Offset.nullable().optional(),
+    more: z.boolean().optional(),
+  });
+  const events = async (query: Record<string, string>): Promise<z.infer<typeof HistoryBody>> => {
+    const q = new URLSearchParams(query);
+    const parsed = HistoryBody.safeParse(await call('GET', `/api/events?${q.toString()}`));
+    if (!parsed.success) {
+      throw new ApiError(200, `unexpected /api/events answer: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  };
 
   return {
     async session() {
       return Session.parse(await call('GET', '/api/session'));
     },
     async history(mcp, limit) {
-      const q = new URLSearchParams({ mcp, limit: String(limit) });
-      const parsed = HistoryBody.safeParse(await call('GET', `/api/events?${q.toString()}`));
-      if (!parsed.success)
-        throw new ApiError(200, `unexpected /api/events answer: ${parsed.error.message}`);
-      return parsed.data;
+      // Newest events first come from the edge's memory (its ring of recent events).
+      const tail = (await events({ mcp, limit: String(limit) })).events;
+      if (tail.length >= limit) return tail;
+      // The ring is short (e.g. a freshly started edge): read older events from the log itself,
+      // oldest first, a bounded number of pages, up to where the ring's events begin.
+      const stopAt = tail[0]?.offset;
+      const older: HistoryEntry[] = [];
+      let since = ZERO_OFFSET;
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const body = await events({ mcp, since, limit: '1000' });
+        let reached = false;
+        for (const e of body.events) {
+          if (stopAt !== undefined && compareOffsets(e.offset, stopAt) >= 0) {
+            reached = true;
+            break;
+          }
+          older.push(e);
+        }
+        if (reached || body.more !== true || !body.next || body.next === since) break;
+        since = body.next;
+      }
+      return [...older, ...tail].slice(-limit);
     },
     register: (config) => call('POST', '/api/mcps', config),
     update: (name, patch) => call('PATCH', `/api/mcps/${encodeURIComponent(name)}`, patch),
     remove: (name) => call('DELETE', `/api/mcps/${encodeURIComponent(name)}`),
     circuit: (name, action) =>
       call('POST', `/api/mcps/${encodeURIComponent(name)}/circuit`, { action }),
+    async metrics() {
+      return SystemMetricsMessage.parse(await call('GET', '/api/metrics'));
+    },
     async fleet() {
       const body = await call('GET', '/api/mcps');
       const parsed = z

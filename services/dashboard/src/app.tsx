@@ -15,6 +15,7 @@ import { SummaryBar } from './components/summary-bar.js';
 import { Timeline } from './components/timeline.js';
 import { Toolbar } from './components/toolbar.js';
 import { demoControlUrl, useDemo } from './demo.js';
+import { exposeDiagnostics } from './diagnostics.js';
 import { DEFAULT_FILTER, allTags, countFleet, viewFleet, type FleetFilter } from './fleet-view.js';
 import { useLive } from './hooks.js';
 import { createLiveStore, type LiveStore } from './live.js';
@@ -139,19 +140,28 @@ function Dashboard({
     createLiveStore({ url: new URL('ws/mcp-status', window.location.href).toString(), getToken }),
   );
   useEffect(() => {
+    // Read-only diagnostics for tests, the benchmark and curious operators (devtools console).
+    exposeDiagnostics(store);
     store.start();
+    // One read so the summary is filled before the next system_metrics broadcast (not polling).
+    api.metrics().then(
+      (m) => store.seedMetrics(m),
+      () => undefined,
+    );
     const online = (): void => store.client.reconnectNow();
     window.addEventListener('online', online);
     return () => {
       window.removeEventListener('online', online);
       store.stop();
     };
-  }, [store]);
+  }, [store, api]);
 
   const live = useLive(store);
   const prefs = usePrefs();
   const admin = session.role === 'admin';
-  const [demoUrl] = useState(() => demoControlUrl(session.demo_control_url));
+  const [demoUrl] = useState(() =>
+    demoControlUrl(session.demo_control_url ?? session.demo?.control_url ?? session.demo?.url),
+  );
   const demo = useDemo(admin ? demoUrl : null);
   const [filter, setFilter] = useState<FleetFilter>(DEFAULT_FILTER);
   const deferredFilter = useDeferredValue(filter);
@@ -269,7 +279,7 @@ function Dashboard({
             version={live.timelineVersion}
             total={live.eventsApplied}
             onOpen={open}
-            itemHeight={wall ? 40 : 30}
+            itemHeight={wall ? 56 : 46}
           />
           {selected !== null ? (
             <Detail

@@ -9,7 +9,7 @@ import {
   type EventInfo,
   type WebSocketConstructor,
 } from '@beacon/client';
-import type { McpStatus, SystemMetrics } from '@beacon/protocol';
+import type { McpStatus, SystemMetrics, SystemMetricsMessage } from '@beacon/protocol';
 
 export interface TimelineEntry {
   /** Offset for log events; null for local markers (resync notices). */
@@ -51,6 +51,8 @@ export interface LiveStore {
   /** Every applied event, synchronously (the detail view follows one MCP). */
   onEvent(listener: (info: EventInfo) => void): () => void;
   readonly client: BeaconClient;
+  /** Metrics read once over HTTP at start, shown until the first live system_metrics. */
+  seedMetrics(message: SystemMetricsMessage): void;
   start(): void;
   stop(): void;
 }
@@ -112,10 +114,11 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
   let resyncedAt: number | null = null;
   let hasSnapshot = false;
   let rows: readonly McpStatus[] = [];
+  let seeded: SystemMetricsMessage | null = null;
   let snapshot: LiveSnapshot = build(0, 0);
 
   function build(fleetVersion: number, timelineVersion: number): LiveSnapshot {
-    const m = client.metrics;
+    const m = client.metrics ?? seeded;
     if (fleetDirty) rows = [...client.fleet.values()];
     return {
       connection: client.state,
@@ -210,6 +213,10 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
       return () => eventListeners.delete(listener);
     },
     client,
+    seedMetrics(message) {
+      seeded = message;
+      request();
+    },
     start: () => client.start(),
     stop: () => client.close(),
   };

@@ -2,9 +2,10 @@
 // history (from `/api/events`, then extended live from the store), and admin actions for admins.
 import type { EventInfo } from '@beacon/client';
 import { compareOffsets, type McpStatus } from '@beacon/protocol';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import type { Api, DemoServer, FaultMode, HistoryEntry } from '../api.js';
 import { clockTime, latency } from '../format.js';
+import { useNow } from '../hooks.js';
 import type { LiveStore } from '../live.js';
 import { AdminActions } from './admin-actions.js';
 import { Ago } from './ago.js';
@@ -35,6 +36,22 @@ function summary(h: HistoryEntry): string {
     case 'mcp_removed':
       return 'removed';
   }
+}
+
+/** Breaker numbers as sent; epoch-millisecond fields (`opened_at`, `open_until`) as times. */
+function BreakerValue({ name, value }: { name: string; value: number | string | null }) {
+  const now = useNow();
+  if (value === null) return <>—</>;
+  if (typeof value === 'number' && /(_at|until)$/.test(name) && value > 1e12) {
+    const iso = new Date(value).toISOString();
+    const s = Math.round((value - now) / 1000);
+    return (
+      <time dateTime={iso} title={iso}>
+        {clockTime(iso)} {s > 0 ? `(in ${s} s)` : ''}
+      </time>
+    );
+  }
+  return <>{typeof value === 'number' ? String(Math.round(value * 100) / 100) : value}</>;
 }
 
 export function useHistory(
@@ -191,6 +208,10 @@ export function Detail({
             <dt>Updated at offset</dt>
             <dd className="mono">{row.updated_offset ?? '—'}</dd>
           </dl>
+          <section aria-label="Latency">
+            <h3>Latency</h3>
+            <LatencyChart points={points} />
+          </section>
           <section aria-label="Circuit breaker">
             <h3>Circuit breaker</h3>
             {breaker === null ? (
@@ -198,16 +219,16 @@ export function Detail({
                 No breaker numbers reported yet (circuit {row.circuit_state}).
               </p>
             ) : (
-              <table className="numbers">
-                <tbody>
-                  {Object.entries(breaker).map(([k, v]) => (
-                    <tr key={k}>
-                      <th scope="row">{k.replace(/_/g, ' ')}</th>
-                      <td className="mono">{v === null ? '—' : String(v)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <dl className="facts breaker">
+                {Object.entries(breaker).map(([k, v]) => (
+                  <Fragment key={k}>
+                    <dt>{k.replace(/_/g, ' ')}</dt>
+                    <dd className="mono">
+                      <BreakerValue name={k} value={v} />
+                    </dd>
+                  </Fragment>
+                ))}
+              </dl>
             )}
           </section>
           {admin || demo ? (
@@ -215,10 +236,6 @@ export function Detail({
           ) : null}
         </>
       )}
-      <section aria-label="Latency">
-        <h3>Latency</h3>
-        <LatencyChart points={points} />
-      </section>
       <section aria-label="History">
         <h3>History</h3>
         {error !== null ? <p className="notice">History unavailable: {error}</p> : null}

@@ -51,22 +51,26 @@ const Entry = memo(function Entry({
       data-offset={entry.offset ?? undefined}
       data-mcp={entry.mcp}
     >
-      <time dateTime={entry.timestamp} className="tl-time">
-        {clockTime(entry.timestamp)}
-      </time>
-      <span className="tl-what">{entry.what.replace(/_/g, ' ')}</span>
-      {entry.mcp ? (
-        <button type="button" className="link tl-mcp" onClick={() => onOpen(entry.mcp)}>
-          {entry.mcp}
-        </button>
-      ) : null}
-      <span className="tl-detail" title={entry.detail}>
-        {entry.detail}
-        {entry.actor ? ` · by ${entry.actor}` : ''}
-      </span>
-      <span className="tl-offset" title="log offset">
-        {entry.offset ?? ''}
-      </span>
+      <div className="tl-line">
+        <time dateTime={entry.timestamp} className="tl-time">
+          {clockTime(entry.timestamp)}
+        </time>
+        <span className="tl-what">{entry.what.replace(/_/g, ' ')}</span>
+        {entry.mcp ? (
+          <button type="button" className="link tl-mcp" onClick={() => onOpen(entry.mcp)}>
+            {entry.mcp}
+          </button>
+        ) : null}
+      </div>
+      <div className="tl-line">
+        <span className="tl-detail" title={entry.detail}>
+          {entry.detail}
+          {entry.actor ? ` · by ${entry.actor}` : ''}
+        </span>
+        <span className="tl-offset" title="log offset">
+          {entry.offset ?? ''}
+        </span>
+      </div>
     </li>
   );
 });

@@ -1,0 +1,54 @@
+// Headless Chromium for the dashboard's browser tests and benchmark: Debian's /usr/bin/chromium
+// driven by playwright-core (never a downloaded browser), each run with a fresh profile dir.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.BEACON_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface Browser {
+  readonly context: BrowserContext;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<Browser> {
+  const profile = await mkdtemp(join(tmpdir(), 'beacon-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  return {
+    context,
+    newPage: () => context.newPage(),
+    async close() {
+      await context.close().catch(() => undefined);
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects console errors and page errors so a test can assert the page stayed clean. */
+export function watchConsole(page: Page): { errors: string[] } {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { errors };
+}
