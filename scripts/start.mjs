@@ -228,13 +228,25 @@ async function main() {
       controlUrl = port === '0' ? null : `http://127.0.0.1:${port}`;
     }
 
+    // Worker health/metrics ports: the services' defaults (9101, 9102) or the given base, + 10
+    // per extra replica so standbys do not collide with the active one.
+    const portFor = (variable, fallback, i) => {
+      const base = Number(process.env[variable] || fallback);
+      return String(base === 0 ? 0 : base + (i - 1) * 10);
+    };
     for (let i = 1; i <= options.workers; i++) {
       const suffix = options.workers === 1 ? '' : `-${i}`;
       spawnService(`registry${suffix}`, 'registry', {
         ...common,
+        BEACON_REGISTRY_ID: `registry-${i}`,
+        BEACON_REGISTRY_HEALTH_PORT: portFor('BEACON_REGISTRY_HEALTH_PORT', 9101, i),
         ...(fleetFile === undefined ? {} : { BEACON_FLEET_FILE: fleetFile }),
       });
-      spawnService(`breaker${suffix}`, 'breaker', common);
+      spawnService(`breaker${suffix}`, 'breaker', {
+        ...common,
+        BEACON_BREAKER_ID: `breaker-${i}`,
+        BEACON_BREAKER_HTTP_PORT: portFor('BEACON_BREAKER_HTTP_PORT', 9102, i),
+      });
     }
 
     const edges = [];
@@ -261,10 +273,12 @@ async function main() {
 
     const token = signHs256({ sub: 'local-admin', role: 'admin' }, secret, options.tokenTtl);
     const base = `http://localhost:${options.basePort}`;
+    // The token goes last so `token=<JWT>` is easy to cut out of the line.
+    const demoParam = controlUrl === null ? '' : `demo=${encodeURIComponent(controlUrl)}&`;
     const lines = [
       '',
       'Beacon is running.',
-      `  Dashboard:   ${base}/?token=${token}`,
+      `  Dashboard:   ${base}/?${demoParam}token=${token}`,
       `  WebSocket:   ws://localhost:${options.basePort}/ws/mcp-status  (token as ?token=, Authorization: Bearer, or the beacon_token cookie)`,
       `  Admin API:   curl -H "Authorization: Bearer <token>" ${base}/api/mcps`,
       `  Edges:       ${edges.map((e) => e.port).join(', ')}`,

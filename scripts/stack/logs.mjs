@@ -3,7 +3,19 @@
 const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const LEVEL_COLOURS = { 10: 90, 20: 90, 30: 32, 40: 33, 50: 31, 60: 35 };
 const NAME_COLOURS = [36, 35, 34, 33, 32, 96, 95, 94];
-const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'component', 'v']);
+// `edge` and `holder` are per-process base fields: the line prefix already names the process.
+const SKIP = new Set([
+  'level',
+  'time',
+  'pid',
+  'hostname',
+  'name',
+  'msg',
+  'component',
+  'v',
+  'edge',
+  'holder',
+]);
 
 export function createLogFormatter({ colour }) {
   const paint = (code, text) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);

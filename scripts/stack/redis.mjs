@@ -32,6 +32,9 @@ export function freePort() {
   });
 }
 
+// redis-server's start-up chatter, even at --loglevel warning; real warnings still show.
+const NOISE = /oO0OoO0OoO0Oo|Redis version=|Configuration loaded|Server initialized|overcommit/;
+
 export class MissingRedisError extends Error {
   name = 'MissingRedisError';
 }
@@ -49,7 +52,7 @@ export async function startPrivateRedis({ onLine, onExit, watchdog }) {
   const binary = findOnPath('redis-server');
   if (binary === undefined) throw new MissingRedisError(INSTALL_HINT);
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'beacon-redis-'));
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-stack-redis-'));
   watchdog?.trackDir(dir);
   const child = startChild({
     name: 'redis',
@@ -65,7 +68,9 @@ export async function startPrivateRedis({ onLine, onExit, watchdog }) {
       '--loglevel', 'warning',
     ], // prettier-ignore
     env: process.env,
-    onLine,
+    onLine: (name, line) => {
+      if (!NOISE.test(line)) onLine(name, line);
+    },
     onExit,
     watchdog,
   });

@@ -61,6 +61,9 @@ export async function runStack(options: RunStackOptions): Promise<RunningStack> 
       BEACON_START_SKIP_BUILD: '1',
       NO_COLOR: '1',
       BEACON_EDGE_PORT: String(options.edgePort),
+      // Free ports for the workers' health endpoints: tests run beside other stacks.
+      BEACON_REGISTRY_HEALTH_PORT: '0',
+      BEACON_BREAKER_HTTP_PORT: '0',
       ...options.env,
     },
     readyLine: /token=[\w-]+\.[\w-]+\.[\w-]+/,
