@@ -112,6 +112,11 @@ describe('breaker takeover', () => {
       ['circuit_half_open', 3],
       ['circuit_closed', 4],
     ]);
+
+    // SIGTERM: a clean exit that hands the lease back at once.
+    const stopped = await procs.get(standbyId)?.kill('SIGTERM');
+    expect(stopped?.code).toBe(0);
+    expect(await redis.get(log.keys.lease('breaker'))).toBeNull();
   });
 
   it('a crash between append and ack: the next leader re-applies the batch without repeating it', async () => {
