@@ -1,7 +1,7 @@
 // The gateway outcome reporter for Node (`@beacon/client/node`): batches call outcomes onto the
 // outcomes stream (one pipelined XADD per outcome, MAXLEN ~) and answers "is a call to this MCP
 // permitted?" from the projection (see ../permit.ts for the semantics).
-import { CircuitState, keyspace, McpName } from '@beacon/protocol';
+import { CircuitState, keyspace, McpName, parseOrThrow } from '@beacon/protocol';
 import { Redis, type Cluster } from 'ioredis';
 import { TRIAL_PERMIT_LUA, permitFromRow, type PermitDecision } from '../permit.js';
 import {
@@ -133,7 +133,7 @@ export function createOutcomeReporter(options: OutcomeReporterOptions): OutcomeR
       buffer.push(encodeOutcome(outcome, options.gateway));
     },
     async isCallPermitted(mcpName) {
-      McpName.parse(mcpName);
+      parseOrThrow(McpName, mcpName, 'MCP name');
       try {
         return await permitted(mcpName, true);
       } catch (err) {
@@ -142,7 +142,7 @@ export function createOutcomeReporter(options: OutcomeReporterOptions): OutcomeR
       }
     },
     async circuitState(mcpName) {
-      McpName.parse(mcpName);
+      parseOrThrow(McpName, mcpName, 'MCP name');
       return (await readRow(mcpName)).state;
     },
     flush: () => buffer.flush(),
