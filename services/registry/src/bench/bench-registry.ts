@@ -26,6 +26,7 @@ const SECONDS = Number(values.seconds);
 const INCIDENT = Number(values.incident);
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const CLK_TCK = 100;
+const LAG = 'beacon_registry_probe_lag_seconds';
 
 const quantile = (sorted: readonly number[], q: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -41,16 +42,24 @@ function procRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** Quantile from a Prometheus histogram's cumulative buckets (upper bound of the bucket). */
-function histogramQuantile(text: string, name: string, q: number): number {
-  const buckets: [number, number][] = [];
+function buckets(text: string, name: string): [number, number][] {
+  const out: [number, number][] = [];
   for (const line of text.split('\n')) {
     const m = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`).exec(line);
-    if (m) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+    if (m) out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
   }
-  const total = buckets.at(-1)?.[1] ?? 0;
-  const target = q * total;
-  return buckets.find(([, c]) => c >= target)?.[0] ?? NaN;
+  return out;
+}
+
+/** Quantile (bucket upper bound) of what a Prometheus histogram observed between two scrapes. */
+function histogramQuantile(before: string, after: string, name: string, q: number): number {
+  const b0 = buckets(before, name);
+  const delta = buckets(after, name).map(([le, c], i): [number, number] => [
+    le,
+    c - (b0[i]?.[1] ?? 0),
+  ]);
+  const total = delta.at(-1)?.[1] ?? 0;
+  return delta.find(([, c]) => c >= q * total)?.[0] ?? NaN;
 }
 
 async function run(): Promise<void> {
@@ -113,6 +122,7 @@ async function run(): Promise<void> {
     // Measurement window starts now: one interval of settling first.
     await new Promise((r) => setTimeout(r, INTERVAL));
     const startId = `${Date.now()}-0`;
+    const metricsBefore = await metricsText();
     const cpu0 = procCpuSeconds(registry.pid);
     const self0 = process.cpuUsage();
     const wall0 = Date.now();
@@ -191,7 +201,7 @@ async function run(): Promise<void> {
       ],
       [
         'start lag vs due time (histogram bucket)',
-        `p50 ≤ ${histogramQuantile(metrics, 'beacon_registry_probe_lag_seconds', 0.5) * 1000} ms  p99 ≤ ${histogramQuantile(metrics, 'beacon_registry_probe_lag_seconds', 0.99) * 1000} ms`,
+        `p50 ≤ ${histogramQuantile(metricsBefore, metrics, LAG, 0.5) * 1000} ms  p99 ≤ ${histogramQuantile(metricsBefore, metrics, LAG, 0.99) * 1000} ms`,
       ],
       [
         'registry CPU',
