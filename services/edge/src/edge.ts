@@ -54,7 +54,7 @@ export function createEdge(options: EdgeOptions): Edge {
   if (loaded.fallback && !settings.allowUwsFallback) {
     throw new BeaconError(
       'config',
-      `uWebSockets.js has no native binary for this Node (ABI ${process.versions.modules}, ${process.platform}-${process.arch}) and fell back to its slow JS implementation; use a supported Node version or set BEACON_ALLOW_UWS_FALLBACK=1`,
+      `uWebSockets.js fell back to its slow JS implementation (${loaded.reason ?? 'unknown'}); use a Node version with a native binary or set BEACON_ALLOW_UWS_FALLBACK=1`,
     );
   }
   const { uws } = loaded;

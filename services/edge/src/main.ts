@@ -34,13 +34,16 @@ const uws = loadUws();
 if (uws.fallback) {
   if (!settings.allowUwsFallback) {
     logger.fatal(
-      { abi: process.versions.modules, platform: process.platform, arch: process.arch },
-      'uWebSockets.js fell back to its JS implementation (no native binary for this Node); refusing to start. Use a Node version with a native binary or set BEACON_ALLOW_UWS_FALLBACK=1',
+      { reason: uws.reason, abi: process.versions.modules, platform: process.platform },
+      `uWebSockets.js fell back to its JS implementation (${uws.reason ?? 'unknown'}); refusing to start. Use a Node version with a native binary or set BEACON_ALLOW_UWS_FALLBACK=1`,
     );
     logger.flush();
     process.exit(1);
   }
-  logger.warn('running on the uWebSockets.js JS fallback (BEACON_ALLOW_UWS_FALLBACK=1): slow');
+  logger.warn(
+    { reason: uws.reason },
+    'running on the uWebSockets.js JS fallback (BEACON_ALLOW_UWS_FALLBACK=1): slow',
+  );
 }
 if (!settings.auth.enabled) {
   logger.warn('BEACON_AUTH=off: every client is an anonymous admin; never do this in production');

@@ -79,7 +79,7 @@ export interface InProcessEdge {
   stop(): Promise<void>;
 }
 
-export const quietLogger = () => pino({ level: process.env.EDGE_TEST_LOG ?? 'warn' });
+export const quietLogger = () => pino({ level: process.env.EDGE_TEST_LOG ?? 'error' });
 
 export async function startEdge(
   redisUrl: string,

@@ -11,6 +11,8 @@ export interface LoadedUws {
   readonly uws: Uws;
   /** True when the JS fallback (not the native addon) was loaded. */
   readonly fallback: boolean;
+  /** Why the fallback was loaded (null when native). */
+  readonly reason: string | null;
   /** Path of the native addon that was loaded, when native. */
   readonly binary: string | null;
 }
@@ -34,6 +36,12 @@ export function loadUws(): LoadedUws {
       (k) => k.endsWith('.node') && k.includes(`${sep}binaries${sep}uws_`),
     ) ?? null;
   const native = binary !== null && typeof (uws as { SSLApp?: unknown }).SSLApp === 'function';
-  loaded = Object.freeze({ uws, fallback: !native, binary: native ? binary : null });
+  const forced = ['1', 'true', 'True', 'TRUE'].includes(process.env.UWS_USE_FALLBACK ?? '');
+  const reason = native
+    ? null
+    : forced
+      ? 'UWS_USE_FALLBACK is set'
+      : `no native binary for Node ABI ${process.versions.modules} on ${process.platform}-${process.arch}`;
+  loaded = Object.freeze({ uws, fallback: !native, reason, binary: native ? binary : null });
   return loaded;
 }
