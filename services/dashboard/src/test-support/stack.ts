@@ -1,9 +1,10 @@
 // The real Beacon stack for the dashboard's browser tests and benchmark: a private Redis, the
 // edge (serving the built dashboard), and on request the demo MCP fleet, the registry and the
 // breaker, each as its own process built from the repo. Tokens are minted with the edge's secret.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
@@ -18,7 +19,18 @@ import {
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/** The repository root: the nearest directory above this file with pnpm-workspace.yaml (this
+ * module runs from src/ in tests and from bench/dist/ in the benchmark). */
+function findRepo(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root (pnpm-workspace.yaml)');
+    dir = up;
+  }
+  return dir;
+}
+export const REPO = findRepo();
 const main = (service: string): string => join(REPO, 'services', service, 'dist/main.js');
 export const DASHBOARD_DIST = join(REPO, 'services/dashboard/dist');
 const SECRET = `dashboard-test-${Math.random().toString(36).slice(2)}-secret`;
