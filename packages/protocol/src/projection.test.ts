@@ -82,6 +82,27 @@ describe('projection fold', () => {
     expect(half).toMatchObject({ circuit_state: 'half_open', breaker: { failures: 3 } });
   });
 
+  it('a status change carrying a stale circuit_state does not revert the breaker', () => {
+    const rows = fold([
+      registered,
+      {
+        type: 'health_event',
+        mcp_name: 'billing_mcp',
+        event_type: 'circuit_opened',
+        data: {},
+        timestamp: at,
+      },
+      {
+        type: 'mcp_status_change',
+        mcp_name: 'billing_mcp',
+        status: 'unhealthy',
+        metadata: { circuit_state: 'closed' },
+        timestamp: at,
+      },
+    ]);
+    expect(rows.get('billing_mcp')?.circuit_state).toBe('open');
+  });
+
   it('auto-disable and re-enable flip enabled and auto_disabled', () => {
     const hev = (event_type: 'auto_disabled' | 're_enabled'): LogEvent => ({
       type: 'health_event',

@@ -53,7 +53,9 @@ export function projectionPatch(event: LogEvent): ProjectionPatch {
       };
       if (m.latency_ms !== undefined) f.latency_ms = m.latency_ms;
       if (m.tools_count !== undefined) f.tools_count = m.tools_count;
-      if (m.circuit_state !== undefined) f.circuit_state = m.circuit_state;
+      // metadata.circuit_state is informational (the registry's last known view): only the
+      // breaker's health events move the projection's circuit_state, so a status change appended
+      // just after a breaker transition can never revert it.
       if (m.failure_cycles !== undefined) f.failure_cycles = m.failure_cycles;
       if (m.enabled !== undefined) f.enabled = m.enabled;
       if (m.auto_disabled !== undefined) f.auto_disabled = m.auto_disabled;
