@@ -16,7 +16,14 @@ import { Timeline } from './components/timeline.js';
 import { Toolbar } from './components/toolbar.js';
 import { demoControlUrl, useDemo } from './demo.js';
 import { exposeDiagnostics } from './diagnostics.js';
-import { DEFAULT_FILTER, allTags, countFleet, viewFleet, type FleetFilter } from './fleet-view.js';
+import {
+  DEFAULT_FILTER,
+  allTags,
+  countFleet,
+  viewFleet,
+  type FleetFilter,
+  type SortKey,
+} from './fleet-view.js';
 import { useLive } from './hooks.js';
 import { createLiveStore, type LiveStore } from './live.js';
 import { usePrefs, type Theme } from './prefs.js';
@@ -174,6 +181,13 @@ function Dashboard({
   const tags = useMemo(() => allTags(live.rows), [live.rows]);
   const local = useMemo(() => countFleet(live.rows), [live.rows]);
   const open = useCallback((name: string) => setSelected(name), []);
+  const onSort = useCallback(
+    (sort: SortKey) =>
+      setFilter((f) =>
+        f.sort === sort ? { ...f, descending: !f.descending } : { ...f, sort, descending: false },
+      ),
+    [],
+  );
   const wall = prefs.layout === 'wall';
 
   const resynced = live.resyncedAt !== null && Date.now() - live.resyncedAt < RESYNC_NOTICE_MS;
@@ -192,6 +206,9 @@ function Dashboard({
   const demoServer = selected !== null ? demo?.servers.get(selected) : undefined;
   return (
     <div className={`app${selected !== null ? ' with-detail' : ''}`}>
+      <a className="skip-link" href="#fleet">
+        Skip to the fleet
+      </a>
       <header className="topbar">
         <h1 className="brand">Beacon</h1>
         <ConnectionIndicator state={live.connection} resynced={resynced} detail={detail} />
@@ -250,7 +267,7 @@ function Dashboard({
         </p>
       ) : (
         <main className="main">
-          <section className="fleet" aria-label="Fleet">
+          <section className="fleet" aria-label="Fleet" id="fleet" tabIndex={-1}>
             {wall ? null : (
               <Toolbar
                 filter={filter}
@@ -263,7 +280,15 @@ function Dashboard({
               />
             )}
             {prefs.view === 'table' && !wall ? (
-              <FleetTable rows={shown} selected={selected} onOpen={open} rowHeight={34} />
+              <FleetTable
+                rows={shown}
+                selected={selected}
+                onOpen={open}
+                rowHeight={34}
+                sort={filter.sort}
+                descending={filter.descending}
+                onSort={onSort}
+              />
             ) : (
               <FleetCards
                 rows={shown}

@@ -107,7 +107,29 @@ describe('dashboard in Chromium against the real stack', () => {
       await shot(page, 'fleet-cards');
       await page.click('button:has-text("Table")');
       await page.waitForSelector(`.trow[data-mcp="${names[0]}"]`);
+      // Sort by name from the column header, then the other way round.
+      const order = (): Promise<string[]> =>
+        page.$$eval('.trow[data-mcp]', (rows) => rows.map((r) => r.getAttribute('data-mcp') ?? ''));
+      await page.click('.th-sort:has-text("Name")');
+      await waitFor(async () => JSON.stringify(await order()) === JSON.stringify(names), {
+        message: 'rows sorted by name',
+      });
+      await page.click('.th-sort:has-text("Name")');
+      await waitFor(
+        async () => JSON.stringify(await order()) === JSON.stringify([...names].reverse()),
+        {
+          message: 'rows sorted by name, descending',
+        },
+      );
+      // Keyboard: arrow to the second row, Enter opens its details, Escape closes them.
+      await page.focus(`.trow[data-index="0"]`);
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      const second = [...names].reverse()[1]!;
+      await page.waitForSelector(`[data-detail="${second}"]`);
       await shot(page, 'fleet-table');
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('[data-detail]', { state: 'detached' });
       expect(errors).toEqual([]);
     } finally {
       await page.close();
@@ -306,6 +328,13 @@ describe('dashboard in Chromium against the real stack', () => {
       });
 
       await page.click('.card[data-mcp="extra_mcp"] .card-open');
+      // Edit: only the changed field is sent; the detail panel shows the new probe interval.
+      await page.click('[data-detail="extra_mcp"] button:has-text("Edit…")');
+      await page.fill('dialog label:has-text("Probe interval") input', '750');
+      await page.click('dialog button[type="submit"]');
+      await page.waitForSelector('[data-detail="extra_mcp"] dd:has-text("750 ms")', {
+        timeout: 30_000,
+      });
       await page.click('[data-detail="extra_mcp"] button:has-text("Disable")');
       await page.waitForSelector('.card[data-mcp="extra_mcp"].disabled', { timeout: 30_000 });
       await page.click('[data-detail="extra_mcp"] button:has-text("Enable")');

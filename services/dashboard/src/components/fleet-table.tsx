@@ -3,22 +3,24 @@
 // its own. ARIA table semantics with aria-rowindex so screen readers know where they are.
 import type { McpStatus } from '@beacon/protocol';
 import { memo, useRef, type KeyboardEvent } from 'react';
+import type { SortKey } from '../fleet-view.js';
 import { latency } from '../format.js';
 import { useWindow } from '../hooks.js';
 import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
 import { useListKeys } from './list-keys.js';
 
-const COLUMNS = [
-  'Name',
-  'Status',
-  'Circuit',
-  'Latency',
-  'Tools',
-  'Last check',
-  'Failures',
-  'Last error',
-] as const;
+/** Column headers; the sortable ones sort the fleet when activated. */
+const COLUMNS: readonly { label: string; sort?: SortKey }[] = [
+  { label: 'Name', sort: 'name' },
+  { label: 'Status', sort: 'severity' },
+  { label: 'Circuit', sort: 'circuit' },
+  { label: 'Latency', sort: 'latency' },
+  { label: 'Tools' },
+  { label: 'Last check', sort: 'checked' },
+  { label: 'Failures', sort: 'failures' },
+  { label: 'Last error' },
+];
 
 const Row = memo(function Row({
   row,
@@ -86,11 +88,18 @@ export function FleetTable({
   selected,
   onOpen,
   rowHeight,
+  sort,
+  descending,
+  onSort,
 }: {
   rows: readonly McpStatus[];
   selected: string | null;
   onOpen: (name: string) => void;
   rowHeight: number;
+  sort: SortKey;
+  descending: boolean;
+  /** Same key again flips the direction. */
+  onSort: (key: SortKey) => void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const win = useWindow(scroller, rows.length, rowHeight);
@@ -101,8 +110,27 @@ export function FleetTable({
       <div role="rowgroup" className="thead">
         <div role="row" aria-rowindex={1} className="trow head">
           {COLUMNS.map((c) => (
-            <span role="columnheader" key={c}>
-              {c}
+            <span
+              role="columnheader"
+              key={c.label}
+              aria-sort={
+                c.sort !== undefined && c.sort === sort
+                  ? descending
+                    ? 'descending'
+                    : 'ascending'
+                  : undefined
+              }
+            >
+              {c.sort === undefined ? (
+                c.label
+              ) : (
+                <button type="button" className="th-sort" onClick={() => onSort(c.sort!)}>
+                  {c.label}
+                  <span aria-hidden="true">
+                    {c.sort === sort ? (descending ? ' ↓' : ' ↑') : ''}
+                  </span>
+                </button>
+              )}
             </span>
           ))}
         </div>

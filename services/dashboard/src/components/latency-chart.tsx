@@ -74,6 +74,9 @@ export const LatencyChart = memo(function LatencyChart({
         {segments.map((d, i) => (
           <path key={i} className="line" d={d} />
         ))}
+        {measured.map((p) => (
+          <circle key={`m${p.offset}`} className="dot" cx={x(p.t)} cy={y(p.latency ?? 0)} r={2.5} />
+        ))}
         {points.map((p) =>
           p.status === 'healthy' ? null : (
             <circle
