@@ -15,6 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpConfig, ProbeResult } from '@beacon/protocol';
 import type { Logger } from 'pino';
 
@@ -151,6 +152,10 @@ function makeTransport(config: McpConfig, logger: Logger): Transport {
   }
 }
 
+// One validator for every session: the SDK would otherwise build an Ajv instance per Client,
+// which dominates memory with hundreds of MCPs (tools' output schemas are all we validate).
+const sharedValidator = new AjvJsonSchemaValidator();
+
 interface Live {
   readonly client: Client;
   readonly transport: Transport;
@@ -225,6 +230,7 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
       { name: options.clientName ?? 'beacon-registry', version: '1.0.0' },
       {
         capabilities: {},
+        jsonSchemaValidator: sharedValidator,
         listChanged: {
           tools: {
             autoRefresh: false,
