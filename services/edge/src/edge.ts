@@ -252,7 +252,7 @@ export function createEdge(options: EdgeOptions): Edge {
           return;
         }
         listenSocket = socket;
-        port = uws.us_socket_local_port(socket as never);
+        port = uws.us_socket_local_port(socket);
         resolve();
       });
     });

@@ -88,7 +88,7 @@ describe('edge failover', () => {
     const onA = Array.from({ length: 12 }, () => resumingClient([a.ws, b.ws], { token }));
     const onB = Array.from({ length: 4 }, () => resumingClient([b.ws, a.ws], { token }));
     const clients = [...onA, ...onB];
-    cleanups.push(async () => clients.forEach((c) => c.stop()));
+    cleanups.push(() => Promise.resolve(clients.forEach((c) => c.stop())));
     await waitFor(() => clients.every((c) => c.initials.length === 1), {
       message: 'clients connected',
     });
@@ -129,7 +129,7 @@ describe('edge failover', () => {
     );
     const token = await mintToken({ role: 'viewer' });
     const clients = Array.from({ length: 12 }, () => resumingClient([a.ws, b.ws], { token }));
-    cleanups.push(async () => clients.forEach((c) => c.stop()));
+    cleanups.push(() => Promise.resolve(clients.forEach((c) => c.stop())));
     await waitFor(() => clients.every((c) => c.initials.length === 1), {
       message: 'clients connected',
     });
@@ -186,7 +186,7 @@ describe('Redis restarted under the edges', () => {
     const clients = edges.flatMap((e) =>
       Array.from({ length: 5 }, () => resumingClient([e.ws], { token })),
     );
-    cleanups.push(async () => clients.forEach((c) => c.stop()));
+    cleanups.push(() => Promise.resolve(clients.forEach((c) => c.stop())));
     await waitFor(() => clients.every((c) => c.initials.length === 1), {
       message: 'clients connected',
     });

@@ -11,6 +11,8 @@ import {
 } from '@beacon/protocol';
 import { Redis } from 'ioredis';
 
+type StreamReply = [string, [string, string[]][]][] | null;
+
 export interface FakeWorker {
   readonly handled: number;
   stop(): Promise<void>;
@@ -95,17 +97,13 @@ export function startFakeWorker(log: EventLog, redisUrl: string): FakeWorker {
   const loop = (async () => {
     while (!stopped) {
       const keys = Object.keys(cursors);
-      const reply = (await conn
-        .xread(
-          'COUNT',
-          10,
-          'BLOCK',
-          200,
-          'STREAMS',
-          ...keys,
-          ...keys.map((k) => cursors[k] as string),
-        )
-        .catch(() => null)) as [string, [string, string[]][]][] | null;
+      let reply: StreamReply = null;
+      try {
+        const args = [...keys, ...keys.map((k) => cursors[k] as string)];
+        reply = (await conn.xread('COUNT', 10, 'BLOCK', 200, 'STREAMS', ...args));
+      } catch {
+        reply = null;
+      }
       for (const [stream, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
           cursors[stream] = id;

@@ -40,7 +40,7 @@ describe('slow consumers', () => {
     const token = await mintToken({ role: 'viewer' });
 
     const slow = resumingClient([edge.ws], { token });
-    cleanups.push(async () => slow.stop());
+    cleanups.push(() => Promise.resolve(slow.stop()));
     const fast = record(edge.ws, { token });
     await fast.opened;
     await waitFor(() => slow.initials.length === 1 && slow.current !== null, {

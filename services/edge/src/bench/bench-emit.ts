@@ -74,7 +74,10 @@ export async function emit(log: EventLog, o: EmitOptions): Promise<EmitResult> {
     };
     tick();
   });
-  if (firstError !== null) process.stderr.write(`first append error: ${String(firstError)}\n`);
+  if (firstError !== null)
+    process.stderr.write(
+      `first append error: ${firstError instanceof Error ? firstError.message : JSON.stringify(firstError)}\n`,
+    );
   latencies.sort((a, b) => a - b);
   return {
     appended: done,
