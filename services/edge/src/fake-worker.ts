@@ -100,7 +100,7 @@ export function startFakeWorker(log: EventLog, redisUrl: string): FakeWorker {
       let reply: StreamReply = null;
       try {
         const args = [...keys, ...keys.map((k) => cursors[k] as string)];
-        reply = (await conn.xread('COUNT', 10, 'BLOCK', 200, 'STREAMS', ...args));
+        reply = await conn.xread('COUNT', 10, 'BLOCK', 200, 'STREAMS', ...args);
       } catch {
         reply = null;
       }
