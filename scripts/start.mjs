@@ -279,7 +279,7 @@ async function main() {
       '',
       'Beacon is running.',
       `  Dashboard:   ${base}/?${demoParam}token=${token}`,
-      `  WebSocket:   ws://localhost:${options.basePort}/ws/mcp-status  (token as ?token=, Authorization: Bearer, or the beacon_token cookie)`,
+      `  WebSocket:   ws://localhost:${options.basePort}/ws/mcp-status  (send the token as the "token" query parameter, an Authorization: Bearer header or the beacon_token cookie)`,
       `  Admin API:   curl -H "Authorization: Bearer <token>" ${base}/api/mcps`,
       `  Edges:       ${edges.map((e) => e.port).join(', ')}`,
       `  Redis:       ${redisUrl}${redis === null ? '' : ' (private, removed on exit)'}`,

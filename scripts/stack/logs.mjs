@@ -52,7 +52,9 @@ export function createLogFormatter({ colour }) {
       record.msg ?? '',
     ];
     for (const [key, v] of Object.entries(record)) {
-      if (SKIP.has(key) || v === undefined) continue;
+      // Redacted secrets carry no information, and a stray `token=` would confuse anyone
+      // looking for the one line that carries the admin token.
+      if (SKIP.has(key) || v === undefined || v === '[redacted]') continue;
       parts.push(`${key}=${key === 'err' || key === 'error' ? describeError(v) : value(v)}`);
     }
     let line = parts.filter((p) => p !== '').join(' ');

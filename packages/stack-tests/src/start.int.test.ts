@@ -37,6 +37,14 @@ describe('pnpm start (scripts/start.mjs)', () => {
       },
     });
     expect(stack.redis, 'a private redis-server was started').not.toBeNull();
+    // Exactly one line carries `token=`: the dashboard URL, token last.
+    const tokenLines = stack.process.lines().filter((l) => l.includes('token='));
+    expect(tokenLines).toHaveLength(1);
+    expect(tokenLines[0]).toMatch(
+      new RegExp(
+        `http://localhost:${edgePort}/\\?\\S*token=${stack.token.replace(/[.]/g, '\\.')}$`,
+      ),
+    );
     const names = stack.children.map((c) => c.name).sort();
     expect(names).toEqual(['breaker', 'demo-mcp', 'edge-1', 'registry']);
 
@@ -70,6 +78,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
     if (exit.code !== 0) stack.process.dump();
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stack.process.output()).not.toMatch(/sending SIGKILL/);
+    expect(stack.process.lines().filter((l) => l.includes('token='))).toHaveLength(1);
     for (const child of children) expect(pidAlive(child.pid), `${child.name} is gone`).toBe(false);
     expect(pidAlive(redis!.pid), 'private redis-server is gone').toBe(false);
     expect(await pingOk('127.0.0.1', redis!.port)).toBe(false);
