@@ -305,20 +305,44 @@ describe('auto-disable and re-enable', () => {
 });
 
 describe('system_metrics', () => {
-  it('publishes totals by status', async () => {
+  it('publishes totals by status, and edges/connections from edge heartbeats', async () => {
     const h = await harness();
     const a = await server('a_mcp');
     const b = await server('b_mcp');
     await b.setFault('error');
+    // Heartbeats as services/edge writes them: a TTL key per edge plus a field in the hash.
+    const { redis: r, keys } = h.eventLog;
+    const beat = (connections: number) =>
+      JSON.stringify({ connections, messages_out: 0, drops: 0, at: new Date().toISOString() });
+    await r
+      .multi()
+      .set(keys.edge('edge-1'), beat(3), 'PX', 60_000)
+      .hset(keys.edges, 'edge-1', beat(3))
+      .exec();
+    await r
+      .multi()
+      .set(keys.edge('edge-2'), beat(4), 'PX', 60_000)
+      .hset(keys.edges, 'edge-2', beat(4))
+      .exec();
+    await r.hset(keys.edges, 'edge-dead', beat(50)); // its TTL key expired: not counted
     await h.command({ type: 'register', config: http(a) });
     await h.command({ type: 'register', config: http(b) });
-    await waitFor(
+    const metrics = await waitFor(
       async () => {
         const m = (await h.eventLog.latestMetrics())?.metrics;
-        return m?.total_mcps === 2 && m.healthy_mcps === 1 && m.unhealthy_mcps === 1;
+        return m?.total_mcps === 2 && m.healthy_mcps === 1 && m.unhealthy_mcps === 1
+          ? m
+          : undefined;
       },
       { timeoutMs: 10_000, message: 'system_metrics with 1 healthy, 1 unhealthy' },
     );
+    expect(metrics).toMatchObject({
+      edges: 2,
+      connections: 7,
+      open_circuits: 0,
+      auto_disabled_mcps: 0,
+    });
+    expect(metrics.events_per_second).toBeGreaterThanOrEqual(0);
     expect(h.sides.some((m) => m.type === 'system_metrics')).toBe(true);
   });
 });

@@ -11,37 +11,42 @@ export interface EdgeFigures {
 }
 
 /**
- * Edge heartbeats: hash `keys.edges` maps edge id → JSON `{connections, messages_out, drops, at}`;
- * each edge also refreshes a TTL'd key `keys.edge(id)`. An edge counts while its TTL key lives
- * (or, if it keeps none, while its `at` is fresh).
+ * Edge heartbeats (written by services/edge): hash `keys.edges` maps edge id → JSON
+ * `{connections, messages_out, drops, at, ...}`, and each edge refreshes a TTL'd key
+ * `keys.edge(id)` with the same value. An edge counts while its TTL key lives; hash fields whose
+ * key is gone are leftovers of edges that died without cleaning up.
  */
 export function countEdges(
   heartbeats: Readonly<Record<string, string>>,
   alive: ReadonlySet<string>,
-  now: number,
-  staleMs: number,
 ): EdgeFigures {
   let edges = 0;
   let connections = 0;
   for (const [id, raw] of Object.entries(heartbeats)) {
-    let beat: { connections?: unknown; at?: unknown } = {};
-    try {
-      beat = JSON.parse(raw) as typeof beat;
-    } catch {
-      continue;
-    }
-    const at =
-      typeof beat.at === 'number'
-        ? beat.at
-        : typeof beat.at === 'string'
-          ? Date.parse(beat.at)
-          : NaN;
-    if (!alive.has(id) && !(now - at < staleMs)) continue;
+    if (!alive.has(id)) continue;
     edges++;
-    if (typeof beat.connections === 'number' && beat.connections >= 0)
-      connections += beat.connections;
+    try {
+      const beat = JSON.parse(raw) as { connections?: unknown };
+      if (typeof beat.connections === 'number' && beat.connections >= 0)
+        connections += beat.connections;
+    } catch {
+      // Alive but unreadable figures: count the edge, not its connections.
+    }
   }
   return { edges, connections };
+}
+
+/** Hash fields of dead edges older than this are removed (the edge could not clean up). */
+const LEFTOVER_MS = 10 * 60_000;
+
+function leftover(raw: string, now: number): boolean {
+  try {
+    const at = (JSON.parse(raw) as { at?: unknown }).at;
+    const ms = typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : NaN;
+    return !(now - ms < LEFTOVER_MS);
+  } catch {
+    return true;
+  }
 }
 
 export function computeSystemMetrics(
@@ -132,15 +137,15 @@ export function startMetricsPublisher(options: {
     const beats = await options.redis.hgetall(options.keys.edges);
     const ids = Object.keys(beats);
     const alive = new Set<string>();
-    if (ids.length > 0) {
-      const exists = await Promise.all(
-        ids.map((id) => options.redis.exists(options.keys.edge(id))),
-      );
-      ids.forEach((id, i) => {
-        if (exists[i] === 1) alive.add(id);
-      });
-    }
-    return countEdges(beats, alive, Date.now(), Math.max(15_000, options.intervalMs * 3));
+    const exists = await Promise.all(ids.map((id) => options.redis.exists(options.keys.edge(id))));
+    const now = Date.now();
+    const dead: string[] = [];
+    ids.forEach((id, i) => {
+      if (exists[i] === 1) alive.add(id);
+      else if (leftover(beats[id] ?? '', now)) dead.push(id);
+    });
+    if (dead.length > 0) await options.redis.hdel(options.keys.edges, ...dead);
+    return countEdges(beats, alive);
   };
 
   const publish = async (): Promise<void> => {
