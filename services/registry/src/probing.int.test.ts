@@ -330,11 +330,11 @@ describe('system_metrics', () => {
     const metrics = await waitFor(
       async () => {
         const m = (await h.eventLog.latestMetrics())?.metrics;
-        return m?.total_mcps === 2 && m.healthy_mcps === 1 && m.unhealthy_mcps === 1
-          ? m
-          : undefined;
+        const ok = m?.total_mcps === 2 && m.healthy_mcps === 1 && m.unhealthy_mcps === 1;
+        // Heartbeats are read on the periodic tick; wait for one after they were written.
+        return ok && m.edges === 2 ? m : undefined;
       },
-      { timeoutMs: 10_000, message: 'system_metrics with 1 healthy, 1 unhealthy' },
+      { timeoutMs: 10_000, message: 'system_metrics with 1 healthy, 1 unhealthy, 2 edges' },
     );
     expect(metrics).toMatchObject({
       edges: 2,
