@@ -79,6 +79,11 @@ export function App({ initialToken }: { initialToken: string | null }) {
     setToken(t);
   }, []);
 
+  const authLost = useCallback(
+    (message: string) => setGate({ phase: 'login', error: message }),
+    [],
+  );
+
   // The edge closes the socket when the token expires; send the user back to sign-in then.
   const exp = gate.phase === 'in' ? gate.session.exp : null;
   useEffect(() => {
@@ -125,6 +130,7 @@ export function App({ initialToken }: { initialToken: string | null }) {
           session={gate.session}
           getToken={() => tokenRef.current}
           onSignOut={() => signIn(null)}
+          onAuthLost={authLost}
         />
       );
   }
@@ -135,11 +141,14 @@ function Dashboard({
   session,
   getToken,
   onSignOut,
+  onAuthLost,
 }: {
   api: Api;
   session: Session;
   getToken: () => string | null;
   onSignOut: () => void;
+  /** The edge no longer accepts the token (revoked, secret rotated): back to sign-in. */
+  onAuthLost: (message: string) => void;
 }) {
   // One store per signed-in session (the component is keyed on the token); getToken reads the
   // current token on every (re)connect.
@@ -162,6 +171,33 @@ function Dashboard({
       store.stop();
     };
   }, [store, api]);
+
+  // A browser cannot see why an upgrade failed (401 looks like 1006). After repeated failed
+  // connects, ask the edge once whether the token is still good: the answer is either "sign in
+  // again" or "keep retrying" (edge down). Checked again every 10th failure, never while live.
+  useEffect(() => {
+    let failures = 0;
+    const offError = store.client.on('error', (e) => {
+      if (e.code !== 'connect' && e.code !== 'token_expired') return;
+      failures += 1;
+      if (failures !== 3 && failures % 10 !== 0) return;
+      api.session().then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+            onAuthLost(`Signed out: ${err.message}`);
+          }
+        },
+      );
+    });
+    const offState = store.client.on('state', (s) => {
+      if (s.state === 'live') failures = 0;
+    });
+    return () => {
+      offError();
+      offState();
+    };
+  }, [store, api, onAuthLost]);
 
   const live = useLive(store);
   const prefs = usePrefs();

@@ -230,11 +230,16 @@ describe('dashboard in Chromium against the real stack', () => {
           .catch(() => undefined);
       }, 20);
       let before = 0;
+      let missedWhileDown = 0;
       await stack.restartEdge(async () => {
         before = await applied();
+        const downAt = await stack.log.lastOffset();
         // The edge is down for a while; events keep being appended to the log.
-        const until = Date.now() + 1_500;
-        await waitFor(() => Date.now() > until, { timeoutMs: 5_000 });
+        await waitFor(async () => (await stack.log.replay(downAt, 100)).length >= 3, {
+          timeoutMs: 15_000,
+          message: 'events appended while the edge is down',
+        });
+        missedWhileDown = (await stack.log.replay(downAt, 1000)).length;
       });
       await page.waitForSelector('[data-connection="live"]', { timeout: 30_000 });
       await waitFor(async () => (await applied()) >= before + 3, {
@@ -276,7 +281,7 @@ describe('dashboard in Chromium against the real stack', () => {
       expect(states).toContain('reconnecting');
       expect(await page.$$('.tl-marker')).toHaveLength(0);
       console.info(
-        `[dashboard] edge restart: ${fromLog.length} events compared, states ${states.join(' → ')}`,
+        `[dashboard] edge restart: ${fromLog.length} events compared (${missedWhileDown} appended while the edge was down), states ${states.join(' → ')}`,
       );
     } finally {
       await fault('ok');
@@ -392,6 +397,19 @@ describe('dashboard in Chromium against the real stack', () => {
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
       expect(await page.evaluate(() => document.documentElement.dataset.layout)).toBe('wall');
       await shot(page, 'wall-dark');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('sends the user back to sign-in when the token expires', async () => {
+    const { page } = await openDashboard(await stack.token('viewer', 'short-lived', 3));
+    try {
+      await page.waitForSelector('[data-connection="live"]', { timeout: 30_000 });
+      await page.waitForSelector('[role="alert"]:has-text("Your token expired")', {
+        timeout: 15_000,
+      });
+      await page.waitForSelector('input[type="password"]');
     } finally {
       await page.close();
     }
