@@ -1,5 +1,6 @@
 // Headless Chromium for the dashboard's browser tests and benchmark: Debian's /usr/bin/chromium
 // driven by playwright-core (never a downloaded browser), each run with a fresh profile dir.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,11 @@ export interface Browser {
 export async function launchBrowser(
   options: { colorScheme?: 'light' | 'dark' } = {},
 ): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set BEACON_CHROMIUM; browsers are never downloaded`,
+    );
+  }
   const profile = await mkdtemp(join(tmpdir(), 'beacon-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
