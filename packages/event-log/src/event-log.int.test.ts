@@ -95,6 +95,49 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
       expect(await log.epoch()).toBe(snap.epoch);
     });
 
+    it('appends a batch atomically and contiguously, or nothing at all', async () => {
+      const log = newLog();
+      const rec = recorder();
+      const sub = await log.subscribe(rec);
+      const results = await log.appendBatch([
+        registration('b1'),
+        statusChange('b1', 0, 1),
+        {
+          type: 'health_event',
+          mcp_name: 'b1',
+          event_type: 'circuit_opened',
+          data: {},
+          timestamp: new Date().toISOString(),
+        },
+      ]);
+      expect(results.map((r) => r.prev)).toEqual(['0-0', results[0]!.offset, results[1]!.offset]);
+      const snap = await log.snapshot();
+      expect(snap.offset).toBe(results[2]!.offset);
+      expect(snap.mcps[0]).toMatchObject({
+        name: 'b1',
+        health_status: 'unhealthy',
+        circuit_state: 'open',
+      });
+      // One bad event: the whole batch is refused before Redis, naming the bad one.
+      await expect(
+        log.appendBatch([
+          statusChange('b1', 0, 2),
+          { ...statusChange('b1', 0, 3), status: 'x' } as never,
+        ]),
+      ).rejects.toThrow(/events\[1\]: status/);
+      // A stale fence: nothing of the batch lands.
+      const lease = log.lease('batch', { ttlMs: 5_000 });
+      const fence = await lease.tryAcquire();
+      await lease.stop();
+      await expect(log.appendBatch([statusChange('b1', 0, 4)], fence)).rejects.toMatchObject({
+        code: 'fenced',
+      });
+      expect(await log.lastOffset()).toBe(results[2]!.offset);
+      await waitFor(() => sub.offset === results[2]!.offset, { message: 'delivered' });
+      expect(rec.events.map((e) => e.offset)).toEqual(results.map((r) => r.offset));
+      await sub.close();
+    });
+
     it('8 writers x 5,000 appends: stream, projection and a live subscriber agree exactly', async () => {
       const log = newLog();
       const names = Array.from({ length: 8 * 4 }, (_, i) => `mcp-${i}`);

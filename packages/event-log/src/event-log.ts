@@ -17,7 +17,7 @@ import {
 import { Cluster } from 'ioredis';
 import { decodeEntry, decodeRow, patchArgs } from './codec.js';
 import { createLease } from './lease.js';
-import { APPEND, HEAD, SNAPSHOT } from './scripts.js';
+import { APPEND, APPEND_BATCH, HEAD, SNAPSHOT } from './scripts.js';
 import { createSubscription } from './subscription.js';
 import type {
   AppendResult,
@@ -33,6 +33,7 @@ const DEFAULT_RETENTION = 1_000_000;
 
 interface ScriptCommands {
   beaconAppend(...args: string[]): Promise<[string, string]>;
+  beaconAppendBatch(numKeys: number, ...args: string[]): Promise<string[]>;
   beaconSnapshot(...args: string[]): Promise<unknown[]>;
   beaconHead(...args: string[]): Promise<[string, string]>;
 }
@@ -42,11 +43,20 @@ function defineScripts(redis: RedisClient): void {
   const r = redis as RedisClient & Partial<ScriptCommands>;
   if (r.beaconAppend !== undefined) return;
   redis.defineCommand('beaconAppend', { numberOfKeys: 6, lua: APPEND });
+  // Variable key count: the first argument says how many keys follow.
+  redis.defineCommand('beaconAppendBatch', { lua: APPEND_BATCH });
   redis.defineCommand('beaconSnapshot', { numberOfKeys: 2, lua: SNAPSHOT });
   redis.defineCommand('beaconHead', { numberOfKeys: 1, lua: HEAD });
 }
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;
+
+function fencedOr(err: unknown): unknown {
+  if (err instanceof Error && err.message.startsWith('FENCED')) {
+    return new BeaconError('fenced', `append refused: ${err.message}`, { cause: err });
+  }
+  return err;
+}
 
 export function createEventLog(redis: RedisClient, options: EventLogOptions = {}): EventLog {
   const keys = keyspace(options);
@@ -80,10 +90,49 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
       );
       return { offset, prev };
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('FENCED')) {
-        throw new BeaconError('fenced', `append refused: ${err.message}`, { cause: err });
+      throw fencedOr(err);
+    }
+  }
+
+  async function appendBatch(
+    inputs: readonly LogEventInput[],
+    fence?: Fence | null,
+  ): Promise<AppendResult[]> {
+    if (inputs.length === 0) return [];
+    const events = inputs.map((e, i) => parseOrThrow(LogEvent, e, `events[${i}]`));
+    const perEvent: string[] = [];
+    for (const event of events) {
+      const patch = projectionPatch(event);
+      const fields = patchArgs(patch);
+      perEvent.push(JSON.stringify(event), patch.op, event.mcp_name, String(fields.length / 2));
+      perEvent.push(...fields);
+    }
+    const batchKeys = [
+      keys.log,
+      keys.meta,
+      keys.names,
+      fence ? keys.lease(fence.role) : keys.meta,
+      keys.live,
+      ...events.map((e) => keys.mcp(e.mcp_name)),
+    ];
+    try {
+      const reply = await scripts.beaconAppendBatch(
+        batchKeys.length,
+        ...batchKeys,
+        retention,
+        fence ? fence.token : '',
+        publish,
+        randomUUID(),
+        String(events.length),
+        ...perEvent,
+      );
+      const out: AppendResult[] = [];
+      for (let i = 0; i + 1 < reply.length; i += 2) {
+        out.push({ offset: reply[i] as string, prev: reply[i + 1] as string });
       }
-      throw err;
+      return out;
+    } catch (err) {
+      throw fencedOr(err);
     }
   }
 
@@ -142,7 +191,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     } else {
       json = JSON.stringify(parseOrThrow(CommandResult, message, 'command_result'));
     }
-    if (sharded) await (redis).spublish(keys.side, json);
+    if (sharded) await redis.spublish(keys.side, json);
     else await redis.publish(keys.side, json);
   }
 
@@ -157,6 +206,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     keys,
     redis,
     append,
+    appendBatch,
     epoch: async () => (await head()).epoch,
     lastOffset: async () => (await head()).offset,
     head,

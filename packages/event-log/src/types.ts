@@ -83,6 +83,11 @@ export interface EventLog {
   readonly redis: RedisClient;
   /** Validate, then atomically: fencing check → XADD → projection → publish. */
   append(event: LogEventInput, fence?: Fence | null): Promise<AppendResult>;
+  /**
+   * Append several events atomically and contiguously (all or none), under one fence check:
+   * for decisions that produce more than one event, so a crash cannot split them.
+   */
+  appendBatch(events: readonly LogEventInput[], fence?: Fence | null): Promise<AppendResult[]>;
   epoch(): Promise<string>;
   /** Epoch and newest offset, read together. */
   head(): Promise<{ readonly epoch: string; readonly offset: string }>;
