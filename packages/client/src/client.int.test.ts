@@ -18,7 +18,8 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createBeaconClient, type BeaconClient } from './client.js';
+import { createBeaconClient } from './client.js';
+import type { BeaconClient } from './types.js';
 import type { WebSocketConstructor } from './socket.js';
 
 const EDGE_MAIN = resolve(

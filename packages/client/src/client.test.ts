@@ -3,7 +3,8 @@
 // resume not served) and checks what the client does about it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createBeaconClient, type BeaconClient, type ConnectionState } from './client.js';
+import { createBeaconClient } from './client.js';
+import type { BeaconClient, ConnectionState } from './types.js';
 import type { WebSocketConstructor } from './socket.js';
 import { initial, row, statusChange } from './test-fixtures.js';
 

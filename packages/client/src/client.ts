@@ -4,114 +4,23 @@
 // the only timers are backoff, the dead-connection watchdog and the token refresh.
 import {
   CloseCode,
-  ServerMessage,
   TEXT_PING,
-  TEXT_PONG,
-  describeIssues,
-  issuesOf,
   type InitialStatusMessage,
-  type McpStatus,
   type SystemMetricsMessage,
 } from '@beacon/protocol';
-import { createBackoff, type BackoffOptions } from './backoff.js';
+import { createBackoff } from './backoff.js';
 import { createEmitter } from './emitter.js';
 import { createFleetState, isEventMessage, type EventMessage } from './fleet-state.js';
+import { parseServerFrame } from './frames.js';
 import {
   OPEN,
   connectionUrl,
-  textOf,
   type SocketCloseEvent,
   type SocketLike,
   type WebSocketConstructor,
 } from './socket.js';
 import { tokenExpiry } from './token.js';
-
-type AckMessage = Extract<ServerMessage, { type: 'ack' }>;
-
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'resyncing' | 'offline';
-
-export interface ClientError {
-  /** Server `error` codes, plus the client's own: invalid_message, token, connect, policy. */
-  readonly code: string;
-  readonly message: string;
-  /** True when the client gave up (state is `offline`). */
-  readonly fatal: boolean;
-}
-
-export interface EventInfo<M extends EventMessage = EventMessage> {
-  readonly message: M;
-  /** The MCP's row after the event (null once removed). */
-  readonly row: McpStatus | null;
-  readonly previous: McpStatus | null;
-}
-
-export interface ClientEvents {
-  state: { readonly state: ConnectionState; readonly previous: ConnectionState };
-  /** State replaced: first connect, a resume the edge could not serve, or a new log epoch. */
-  snapshot: {
-    readonly message: InitialStatusMessage;
-    readonly reason: 'initial' | 'not_recovered' | 'epoch_changed' | 'reconnect';
-  };
-  /** Every applied log event, in offset order (timeline). */
-  event: EventInfo;
-  status: EventInfo<Extract<EventMessage, { type: 'mcp_status_change' }>>;
-  health: EventInfo<Extract<EventMessage, { type: 'health_event' }>>;
-  fleet: EventInfo<
-    Extract<EventMessage, { type: 'mcp_registered' | 'mcp_updated' | 'mcp_removed' }>
-  >;
-  metrics: SystemMetricsMessage;
-  ack: AckMessage;
-  error: ClientError;
-  /** A frame that failed validation; it was dropped and counted. */
-  invalid: { readonly raw: string; readonly error: string; readonly count: number };
-  close: { readonly code: number; readonly reason: string };
-}
-
-export interface BeaconClientOptions {
-  /** `ws(s)://host/ws/mcp-status`, an http(s) URL, or a path (browser: resolved to location). */
-  readonly url: string;
-  /** Called before every connect and before the token expires. */
-  readonly getToken?: () => string | null | undefined | Promise<string | null | undefined>;
-  /** Defaults to `globalThis.WebSocket`; pass `ws`'s WebSocket on Node 20. */
-  readonly WebSocket?: WebSocketConstructor;
-  readonly backoff?: BackoffOptions;
-  /** No frame at all for this long → the connection is presumed dead. Default 45 s. */
-  readonly deadAfterMs?: number;
-  /** Silence after which the client sends a text `ping` to provoke a `pong`. Default 15 s. */
-  readonly keepAliveMs?: number;
-  /** Refresh the token this long before its `exp`. Default 60 s. */
-  readonly refreshBeforeMs?: number;
-  /** MCP name patterns to subscribe to (default: all the token allows). */
-  readonly mcps?: readonly string[];
-  readonly random?: () => number;
-}
-
-export interface ClientStats {
-  readonly messages: number;
-  readonly events: number;
-  readonly invalid: number;
-  readonly duplicates: number;
-  readonly connects: number;
-  readonly snapshots: number;
-  /** Failed attempts counted by the backoff (0 once a connection has been stable). */
-  readonly attempts: number;
-}
-
-export interface BeaconClient {
-  readonly state: ConnectionState;
-  readonly fleet: ReadonlyMap<string, McpStatus>;
-  readonly offset: string | null;
-  readonly epoch: string | null;
-  readonly metrics: SystemMetricsMessage | null;
-  readonly stats: ClientStats;
-  on: ReturnType<typeof createEmitter<ClientEvents>>['on'];
-  off: ReturnType<typeof createEmitter<ClientEvents>>['off'];
-  start(): void;
-  /** Close for good (state `offline`). */
-  close(): void;
-  /** Drop the current socket and reconnect now (resuming), e.g. after the browser goes online. */
-  reconnectNow(): void;
-}
+import type { BeaconClient, BeaconClientOptions, ClientEvents, ConnectionState } from './types.js';
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -126,12 +35,16 @@ export function createBeaconClient(options: BeaconClientOptions): BeaconClient {
   const keepAliveMs = Math.min(options.keepAliveMs ?? 15_000, deadAfterMs / 2);
   const refreshBeforeMs = options.refreshBeforeMs ?? 60_000;
   const backoff = createBackoff(options.backoff, options.random);
+  // A throwing listener must not stop the client: report it as an `error` event, once (an
+  // `error` listener that throws itself is not reported again, so this cannot loop).
+  let reportingListenerError = false;
   const emitter = createEmitter<ClientEvents>((error) => {
-    // A throwing listener must not stop the client; report it unless that is what threw.
-    if (emitter.has('error')) {
-      queueMicrotask(() =>
-        emitter.emit('error', { code: 'listener', message: String(error), fatal: false }),
-      );
+    if (reportingListenerError || !emitter.has('error')) return;
+    reportingListenerError = true;
+    try {
+      emitter.emit('error', { code: 'listener', message: String(error), fatal: false });
+    } finally {
+      reportingListenerError = false;
     }
   });
   const fleet = createFleetState();
@@ -305,33 +218,17 @@ export function createBeaconClient(options: BeaconClientOptions): BeaconClient {
   const onFrame = (s: SocketLike, data: unknown): void => {
     lastFrameAt = Date.now();
     stats.messages += 1;
-    const raw = textOf(data);
-    if (raw === TEXT_PONG) {
+    const frame = parseServerFrame(data);
+    if (frame.kind === 'pong') {
       if (state === 'resyncing') goLive();
       return;
     }
-    let parsed: unknown;
-    let error: string | null = null;
-    if (raw === null) error = 'binary frame';
-    else {
-      try {
-        parsed = JSON.parse(raw);
-      } catch (e) {
-        error = `invalid JSON: ${(e as Error).message}`;
-      }
-    }
-    const result = error === null ? ServerMessage.safeParse(parsed) : null;
-    if (result === null || !result.success) {
+    if (frame.kind === 'invalid') {
       stats.invalid += 1;
-      const why = error ?? (result ? describeIssues(issuesOf(result.error)) : 'invalid');
-      emitter.emit('invalid', {
-        raw: (raw ?? '').slice(0, 2_000),
-        error: why,
-        count: stats.invalid,
-      });
+      emitter.emit('invalid', { raw: frame.raw, error: frame.error, count: stats.invalid });
       return;
     }
-    const message = result.data;
+    const message = frame.message;
     if (isEventMessage(message)) {
       if (state === 'resyncing') goLive();
       onEvent(message);

@@ -1,5 +1,6 @@
 // @beacon/client public API. One export line per module so parallel additions merge cleanly.
 export * from './client.js';
+export * from './types.js';
 export * from './fleet-state.js';
 export * from './backoff.js';
 export * from './emitter.js';
