@@ -114,19 +114,20 @@ export function createEngine(
   };
 
   // ---- appends -------------------------------------------------------------------------------
+  // One decision's events (e.g. `failure` + the status change) land atomically: a crash can
+  // neither split nor half-repeat them.
   const appendAll = async (events: Plan['events']): Promise<string | undefined> => {
-    let offset: string | undefined;
-    for (const event of events) {
-      if (stopped) throw new Error('registry engine stopped');
-      try {
-        offset = (await eventLog.append(event, fence)).offset;
-      } catch (err) {
-        fail(err);
-        throw err;
-      }
-      metrics.events.labels(event.type).inc();
+    if (events.length === 0) return undefined;
+    if (stopped) throw new Error('registry engine stopped');
+    let results;
+    try {
+      results = await eventLog.appendBatch(events, fence);
+    } catch (err) {
+      fail(err);
+      throw err;
     }
-    return offset;
+    for (const event of events) metrics.events.labels(event.type).inc();
+    return results[results.length - 1]?.offset;
   };
 
   const commitBatch = async (batch: WriteBatch): Promise<void> => {
