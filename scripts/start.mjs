@@ -258,7 +258,6 @@ async function main() {
           ...common,
           BEACON_EDGE_PORT: String(port),
           BEACON_EDGE_ID: `edge-${i + 1}`,
-          ...(controlUrl === null ? {} : { BEACON_DEMO_CONTROL_URL: controlUrl }),
         }),
       });
     }
