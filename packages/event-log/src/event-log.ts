@@ -5,6 +5,7 @@ import {
   BeaconError,
   CommandResult,
   LogEvent,
+  ProbeDigestMessage,
   SystemMetricsMessage,
   ZERO_OFFSET,
   keyspace,
@@ -188,6 +189,8 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     if (message.type === 'system_metrics') {
       json = JSON.stringify(parseOrThrow(SystemMetricsMessage, message, 'system_metrics'));
       await redis.set(keys.metrics, json);
+    } else if (message.type === 'probe_digest') {
+      json = JSON.stringify(parseOrThrow(ProbeDigestMessage, message, 'probe_digest'));
     } else {
       json = JSON.stringify(parseOrThrow(CommandResult, message, 'command_result'));
     }

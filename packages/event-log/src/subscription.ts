@@ -5,6 +5,7 @@
 // the handler gets a fresh snapshot instead.
 import {
   CommandResult,
+  ProbeDigestMessage,
   SystemMetricsMessage,
   compareOffsets,
   type StoredEvent,
@@ -23,7 +24,11 @@ import type {
   SubscriptionState,
 } from './types.js';
 
-const SideSchema = z.discriminatedUnion('type', [SystemMetricsMessage, CommandResult]);
+const SideSchema = z.discriminatedUnion('type', [
+  SystemMetricsMessage,
+  CommandResult,
+  ProbeDigestMessage,
+]);
 
 type Task = { readonly kind: 'bus'; readonly raw: string } | { readonly kind: 'catchup' };
 

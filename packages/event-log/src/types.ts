@@ -6,6 +6,7 @@ import type {
   KeyspaceOptions,
   LogEventInput,
   McpStatus,
+  ProbeDigestMessage,
   StoredEvent,
   SystemMetricsMessage,
 } from '@beacon/protocol';
@@ -39,7 +40,7 @@ export interface Snapshot {
 }
 
 /** Non-replayable messages on the side channel (not in the stream). */
-export type SideMessage = SystemMetricsMessage | CommandResult;
+export type SideMessage = SystemMetricsMessage | CommandResult | ProbeDigestMessage;
 
 export type SubscriptionState = 'connecting' | 'live' | 'repairing' | 'down' | 'closed';
 

@@ -47,6 +47,26 @@ export const SystemMetricsMessage = z.object({
   timestamp: Timestamp,
 });
 
+/**
+ * Recent probe results, published by the registry every few seconds (not in the log): keeps
+ * each MCP's "last checked" time and latency live between status changes. Edges forward only
+ * the entries a connection may see.
+ */
+export const ProbeSample = z.object({
+  name: McpName,
+  checked_at: Timestamp,
+  latency_ms: z.number().nonnegative().nullable(),
+  ok: z.boolean(),
+});
+export type ProbeSample = z.infer<typeof ProbeSample>;
+
+export const ProbeDigestMessage = z.object({
+  type: z.literal('probe_digest'),
+  probes: z.array(ProbeSample).max(100_000),
+  timestamp: Timestamp,
+});
+export type ProbeDigestMessage = z.infer<typeof ProbeDigestMessage>;
+
 export const PingMessage = z.object({ type: z.literal('ping'), timestamp: Timestamp });
 
 export const ErrorCode = z.enum([
@@ -91,6 +111,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   McpUpdatedMessage,
   McpRemovedMessage,
   SystemMetricsMessage,
+  ProbeDigestMessage,
   PingMessage,
   ErrorMessage,
   AckMessage,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, initialRow, projectionPatch, type LogEvent, type McpStatus } from './index.js';
+import {
+  applyEvent,
+  applyProbeSamples,
+  initialRow,
+  projectionPatch,
+  type LogEvent,
+  type McpStatus,
+} from './index.js';
 import { McpConfig } from './mcp.js';
 
 const at = '2026-11-26T10:00:00.000Z';
@@ -137,5 +144,22 @@ describe('projection fold', () => {
 
   it('a disabled registration starts inactive', () => {
     expect(initialRow({ ...config, enabled: false }).health_status).toBe('inactive');
+  });
+});
+
+describe('probe digests', () => {
+  it('move last_health_check and latency forward only, for known MCPs', () => {
+    const rows = fold([registered]);
+    const later = '2026-11-26T10:00:05.000Z';
+    const changed = applyProbeSamples(rows, [
+      { name: 'billing_mcp', checked_at: later, latency_ms: 7, ok: true },
+      { name: 'ghost', checked_at: later, latency_ms: 1, ok: true },
+    ]);
+    expect(changed.map((r) => r.name)).toEqual(['billing_mcp']);
+    expect(rows.get('billing_mcp')).toMatchObject({ last_health_check: later, latency_ms: 7 });
+    expect(
+      applyProbeSamples(rows, [{ name: 'billing_mcp', checked_at: at, latency_ms: 99, ok: true }]),
+    ).toEqual([]);
+    expect(rows.get('billing_mcp')?.latency_ms).toBe(7);
   });
 });

@@ -2,6 +2,7 @@
 // by the append Lua script in Redis and by in-memory mirrors (edge, client), so they cannot drift.
 import type { LogEvent } from './events.js';
 import type { McpConfig, McpStatus } from './mcp.js';
+import type { ProbeSample } from './messages.js';
 
 export type ProjectionPatch =
   /** Replace the MCP's row entirely (registration). */
@@ -88,6 +89,30 @@ export function projectionPatch(event: LogEvent): ProjectionPatch {
       return { op: 'merge', fields: f };
     }
   }
+}
+
+/**
+ * Apply a probe digest to an in-memory projection (mirrors and clients only; the Redis
+ * projection moves on status changes). Returns the rows that changed.
+ */
+export function applyProbeSamples(
+  rows: Map<string, McpStatus>,
+  samples: readonly ProbeSample[],
+): McpStatus[] {
+  const changed: McpStatus[] = [];
+  for (const s of samples) {
+    const current = rows.get(s.name);
+    if (current === undefined) continue;
+    if (current.last_health_check !== null && current.last_health_check >= s.checked_at) continue;
+    const row = {
+      ...current,
+      last_health_check: s.checked_at,
+      latency_ms: s.latency_ms ?? current.latency_ms,
+    };
+    rows.set(s.name, row);
+    changed.push(row);
+  }
+  return changed;
 }
 
 /** Apply an event to an in-memory projection (mutates `rows`); returns the affected row or null. */
