@@ -15,7 +15,7 @@ export interface ConnData {
   principal: Principal;
   selection: Selection;
   view: View;
-  /** Event topics subscribed (excluding ALL); empty while not live. */
+  /** Topics subscribed (ALL and event topics); empty until the connection is live. */
   topics: Set<string>;
   /** `since`/`epoch` from the upgrade URL, when resuming. */
   readonly resume: { readonly since: string; readonly epoch: string } | null;

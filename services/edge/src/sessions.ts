@@ -91,7 +91,9 @@ export function createSessions(deps: SessionsDeps): Sessions {
 
   /** Subscribe to exactly the topics of the connection's view. Call inside a cork. */
   function goLive(ws: Ws, conn: ConnData): void {
-    const want = new Set<string>();
+    // Subscribed only after the state was sent: uWS routes sends to subscribed sockets through
+    // their buffer, and keeps that buffer's capacity (a whole initial_status) per socket.
+    const want = new Set<string>([ALL]);
     if (conn.view.all) want.add(FLEET);
     else {
       const names = conn.view.exact ?? known;
@@ -110,7 +112,11 @@ export function createSessions(deps: SessionsDeps): Sessions {
     return mirror.initialStatus(v.all ? null : v.test, v.key, recovered);
   }
 
-  /** Fresh state + live topics, in one synchronous, corked turn. */
+  /**
+   * Fresh state + live topics, in one synchronous turn. Not corked, and never called from
+   * inside a uWS callback (see `later`): a large initial_status written while corked spills into
+   * the socket's user-space buffer, whose capacity uWS keeps for the life of the connection.
+   */
   function sendFresh(
     ws: Ws,
     conn: ConnData,
@@ -118,11 +124,21 @@ export function createSessions(deps: SessionsDeps): Sessions {
     prefix?: string,
   ): void {
     conn.generation++;
-    ws.cork(() => {
-      if (prefix !== undefined) send(ws, prefix);
-      send(ws, initialStatus(conn, recovered));
-      goLive(ws, conn);
-    });
+    if (prefix !== undefined) send(ws, prefix);
+    send(ws, initialStatus(conn, recovered));
+    goLive(ws, conn);
+  }
+
+  /** Run `fn` for `ws` right after the current uWS callback returns (one setImmediate per batch). */
+  let deferred: [Ws, () => void][] = [];
+  function later(ws: Ws, fn: () => void): void {
+    if (deferred.length === 0) setImmediate(runDeferred);
+    deferred.push([ws, fn]);
+  }
+  function runDeferred(): void {
+    const batch = deferred;
+    deferred = [];
+    for (const [ws, fn] of batch) if (ws.getUserData().open) fn();
   }
 
   function sendEntries(ws: Ws, conn: ConnData, entries: readonly RingEntry[]): void {
@@ -258,7 +274,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
           mcps: conn.selection.include,
         });
         // The visible set changed: replace the client's state at the current offset.
-        sendFresh(ws, conn, undefined, ack);
+        later(ws, () => sendFresh(ws, conn, undefined, ack));
         return;
       }
       case 'auth':
@@ -326,11 +342,12 @@ export function createSessions(deps: SessionsDeps): Sessions {
       conn.open = true;
       sockets.add(ws);
       metrics.connections.set(sockets.size);
-      ws.subscribe(ALL);
-      if (conn.resume === null) {
-        metrics.connect('fresh');
-        sendFresh(ws, conn, undefined);
-      } else resume(ws, conn, conn.resume.since, conn.resume.epoch);
+      later(ws, () => {
+        if (conn.resume === null) {
+          metrics.connect('fresh');
+          sendFresh(ws, conn, undefined);
+        } else resume(ws, conn, conn.resume.since, conn.resume.epoch);
+      });
     },
 
     message(ws, data, isBinary) {
@@ -457,7 +474,6 @@ export function createSessions(deps: SessionsDeps): Sessions {
         conn.generation++;
         conn.live = false;
         for (const t of conn.topics) ws.unsubscribe(t);
-        ws.unsubscribe(ALL);
         conn.topics = new Set();
         dynamic.delete(ws);
       }

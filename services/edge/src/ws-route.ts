@@ -56,9 +56,10 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
     // uWS closes frames over maxPayloadLength abruptly (1006); leave headroom so frames just
     // over our limit get a proper 1009 from the message handler.
     maxPayloadLength: deps.maxFrameBytes * 2,
-    // The sweep closes sockets over maxBufferBytes with 4008; uWS's own limit is a safety net
-    // for bursts between sweeps (it shuts the socket before any message could be skipped).
-    maxBackpressure: deps.maxBufferBytes * 8,
+    // The sweep (every 100 ms) closes sockets over maxBufferBytes with 4008. uWS's own limit is
+    // only a safety net for bursts that outrun a sweep: it shuts the socket (1006, still
+    // lossless on resume) rather than skipping a message.
+    maxBackpressure: Math.max(deps.maxBufferBytes * 8, 16 * 1024 * 1024),
     closeOnBackpressureLimit: true as unknown as number,
     idleTimeout: deps.idleTimeoutS,
     sendPingsAutomatically: deps.idleTimeoutS > 0,

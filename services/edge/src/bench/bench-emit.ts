@@ -56,7 +56,11 @@ export async function emit(log: EventLog, o: EmitOptions): Promise<EmitResult> {
         const seq = issued++;
         const t0 = performance.now();
         inFlight++;
-        log.append(statusChange(mcpName(seq % o.mcps), Math.floor(seq / o.mcps))).then(
+        const event = statusChange(mcpName(seq % o.mcps), Math.floor(seq / o.mcps));
+        // Epoch ms with sub-ms precision, for publish→receive latency (metadata is open).
+        (event as { metadata: Record<string, unknown> }).metadata.emitted_at =
+          performance.timeOrigin + performance.now();
+        log.append(event).then(
           () => {
             latencies.push(performance.now() - t0);
             inFlight--;
