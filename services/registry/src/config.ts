@@ -27,6 +27,14 @@ export const RegistryConfig = z.object({
   BEACON_PROBES_MAXLEN: intFromEnv(100_000, { min: 100, max: 100_000_000 }),
   /** system_metrics cadence (also published on change, at most every 250 ms). */
   BEACON_METRICS_INTERVAL_MS: intFromEnv(5_000, { min: 100, max: 3_600_000 }),
+  /**
+   * `probe_digest` cadence: the latest probe result per MCP, so "last checked" and latency stay
+   * live between status changes. 0 turns digests off.
+   */
+  BEACON_PROBE_DIGEST_INTERVAL_MS: intFromEnv(2_000, { min: 0, max: 3_600_000 }).refine(
+    (ms) => ms === 0 || ms >= 100,
+    'must be 0 (off) or at least 100',
+  ),
   /** Admin commands issued longer ago than this are answered `timeout`, not applied. */
   BEACON_REGISTRY_COMMAND_TTL_MS: intFromEnv(60_000, { min: 100 }),
 });

@@ -35,6 +35,8 @@ export interface EngineDeps {
   readonly logger: Logger;
   readonly metrics: RegistryMetrics;
   readonly circuitOf: (name: string) => CircuitState | undefined;
+  /** Every probe result whose decision was applied (after its events are in the log). */
+  readonly onProbe?: (result: ProbeResult) => void;
   /** Called once when the engine cannot go on (fenced, or an append failed): rebuild or step down. */
   readonly onFailure: (err: unknown) => void;
 }
@@ -274,6 +276,7 @@ export function createEngine(
         );
         await appendAll(d.events);
         fleet.set(name, { ...cur, state: d.next });
+        deps.onProbe?.(result);
         // The breaker sees the probe after its status change is in the log.
         const batch = store.batch(fence).probe(result);
         if (

@@ -37,6 +37,7 @@ const registry = createRegistry({
   },
   probesMaxLen: config.BEACON_PROBES_MAXLEN,
   metricsIntervalMs: config.BEACON_METRICS_INTERVAL_MS,
+  probeDigestIntervalMs: config.BEACON_PROBE_DIGEST_INTERVAL_MS,
   commandTtlMs: config.BEACON_REGISTRY_COMMAND_TTL_MS,
   metrics,
   logger,

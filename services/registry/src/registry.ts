@@ -1,6 +1,7 @@
 // One registry process: campaigns for the `registry` lease; while it holds it, it runs the
 // leadership: a mirror of the projection (circuit states, system_metrics), the engine rebuilt
-// from the projection, the fleet file watcher, the command consumer and the metrics publisher.
+// from the projection, the fleet file watcher, the command consumer, the metrics publisher and
+// the probe digest.
 // A standby only campaigns. If the engine fails (an append refused or Redis lost), the
 // leadership is rebuilt from the log while the lease still holds.
 import type { EventLog, Fence, RedisClient, Snapshot, Subscription } from '@beacon/event-log';
@@ -11,6 +12,7 @@ import { createEngine, type Engine, type EngineSettings } from './engine.js';
 import { startFleetWatcher, type FleetWatcher } from './fleet-watcher.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 import { createRegistryStore } from './store.js';
+import { startProbeDigest, type ProbeDigestPublisher } from './probe-digest.js';
 import { startMetricsPublisher, type MetricsPublisher } from './system-metrics.js';
 
 export interface RegistryOptions {
@@ -25,6 +27,8 @@ export interface RegistryOptions {
   readonly engine: EngineSettings;
   readonly probesMaxLen: number;
   readonly metricsIntervalMs: number;
+  /** `probe_digest` cadence (0 = off). */
+  readonly probeDigestIntervalMs: number;
   readonly commandTtlMs: number;
   readonly metrics: RegistryMetrics;
   readonly logger: Logger;
@@ -68,6 +72,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     let rows = new Map<string, McpStatus>();
     let events = 0;
     let publisher: MetricsPublisher | null = null;
+    let digest: ProbeDigestPublisher | null = null;
     let sub: Subscription | null = null;
     let engine: Engine | null = null;
     let watcher: FleetWatcher | null = null;
@@ -96,6 +101,12 @@ export function createRegistry(options: RegistryOptions): Registry {
       const snapshot = await firstSnapshot;
       const saved = await store.load();
       if (signal.aborted) return;
+      // Only the leader probes, so only the leader publishes digests.
+      digest = startProbeDigest({
+        eventLog,
+        intervalMs: options.probeDigestIntervalMs,
+        logger: log,
+      });
       engine = createEngine(
         {
           eventLog,
@@ -105,6 +116,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           logger: log,
           metrics,
           circuitOf: (name) => rows.get(name)?.circuit_state,
+          onProbe: digest.record,
           onFailure: (err) => onFailure(err),
         },
         snapshot.mcps,
@@ -164,6 +176,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       leaderReady = false;
       metrics.leader.set(0);
       publisher?.stop();
+      digest?.stop();
       await consumer?.stop();
       await watcher?.stop();
       await engine?.stop();

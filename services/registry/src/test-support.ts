@@ -62,6 +62,8 @@ export interface HarnessOptions {
   readonly fleetFile?: string;
   readonly engine?: Partial<EngineSettings>;
   readonly metricsIntervalMs?: number;
+  /** Off unless a test asks (keeps other tests' side-message lists short). */
+  readonly probeDigestIntervalMs?: number;
   readonly holder?: string;
 }
 
@@ -88,6 +90,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     probesMaxLen: 10_000,
     metricsIntervalMs: options.metricsIntervalMs ?? 500,
+    probeDigestIntervalMs: options.probeDigestIntervalMs ?? 0,
     commandTtlMs: 60_000,
     metrics,
     logger: testLogger,
