@@ -6,7 +6,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createBeaconClient } from './client.js';
 import type { BeaconClient, ConnectionState } from './types.js';
 import type { WebSocketConstructor } from './socket.js';
-import { initial, row, statusChange } from './test-fixtures.js';
+import { initial, probeDigest, row, statusChange } from './test-fixtures.js';
 
 interface Conn {
   readonly socket: WebSocket;
@@ -120,6 +120,56 @@ describe('client reconnect logic', () => {
     await until(() => c.offset === '90-0', 'resynced');
     expect([...c.fleet.keys()]).toEqual(['c']);
     expect(reasons).toEqual(['initial', 'not_recovered']);
+  });
+
+  it('applies probe digests to its fleet and emits them as typed probes events', async () => {
+    const edge = await scriptedEdge((conn) => {
+      send(conn, initial('1-0', [row('a'), row('b')]));
+      send(
+        conn,
+        probeDigest([
+          { name: 'a', checked_at: '2025-01-01T00:00:02.000Z', latency_ms: 8, ok: true },
+        ]),
+      );
+      send(
+        conn,
+        probeDigest([
+          { name: 'a', checked_at: '2025-01-01T00:00:04.000Z', latency_ms: 11, ok: true },
+          { name: 'b', checked_at: '2025-01-01T00:00:04.000Z', latency_ms: null, ok: false },
+        ]),
+      );
+      send(conn, { type: 'probe_digest', probes: [{ name: 'a', checked_at: 'soon' }] });
+      send(
+        conn,
+        statusChange('2-0', 'b', 'disconnected', { checked_at: '2025-01-01T00:00:05.000Z' }),
+      );
+    });
+    cleanups.push(edge.close);
+    const got: { samples: string[]; rows: string[] }[] = [];
+    const { c } = client(edge.url);
+    c.on('probes', (p) =>
+      got.push({
+        samples: p.samples.map((x) => `${x.name}@${x.checked_at.slice(17, 19)}`),
+        rows: p.rows.map((r) => r.name),
+      }),
+    );
+    await until(() => c.offset === '2-0', 'event after the digests');
+    expect(got).toEqual([
+      { samples: ['a@02'], rows: ['a'] },
+      { samples: ['a@04', 'b@04'], rows: ['a', 'b'] },
+    ]);
+    expect(c.fleet.get('a')).toMatchObject({
+      last_health_check: '2025-01-01T00:00:04.000Z',
+      latency_ms: 11,
+    });
+    expect(c.fleet.get('b')).toMatchObject({
+      health_status: 'disconnected',
+      last_health_check: '2025-01-01T00:00:05.000Z',
+    });
+    // The malformed digest was dropped and counted like any invalid frame.
+    expect(c.stats.invalid).toBe(1);
+    // Digests are not log events: the offset only moved with the status change.
+    expect(c.stats.events).toBe(1);
   });
 
   it('asks for a fresh token when the edge closes with 4001, and sends auth before expiry', async () => {

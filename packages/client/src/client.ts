@@ -242,6 +242,13 @@ export function createBeaconClient(options: BeaconClientOptions): BeaconClient {
         metrics = message;
         emitter.emit('metrics', message);
         return;
+      case 'probe_digest':
+        emitter.emit('probes', {
+          message,
+          samples: message.probes,
+          rows: fleet.probes(message.probes),
+        });
+        return;
       case 'ping':
         // Answer the JSON keep-alive so the edge sees this client as alive too.
         if (s.readyState === OPEN) s.send(TEXT_PING);

@@ -5,6 +5,7 @@ import {
   EPOCH,
   healthEvent,
   initial,
+  probeDigest,
   registered,
   removed,
   row,
@@ -130,5 +131,36 @@ describe('fleet state folding', () => {
     expect(s.fold(event(statusChange('2-0', 'ghost', 'healthy')))).toMatchObject({ row: null });
     expect(s.rows.size).toBe(0);
     expect(s.offset).toBe('2-0');
+  });
+
+  it('a probe digest moves last check and latency forward, not the offset or the status', () => {
+    const s = createFleetState();
+    s.replace(snapshot(initial('4-0', [row('a'), row('b')])));
+    const b = s.rows.get('b');
+    const digest = wire(
+      probeDigest([
+        { name: 'a', checked_at: '2025-01-01T00:00:07.000Z', latency_ms: 31, ok: true },
+        // Older than the row: a digest never moves a check back.
+        { name: 'b', checked_at: '2024-12-31T23:59:00.000Z', latency_ms: 99, ok: true },
+        { name: 'ghost', checked_at: '2025-01-01T00:00:07.000Z', latency_ms: 1, ok: true },
+      ]),
+    );
+    if (digest.type !== 'probe_digest') throw new Error('not a digest');
+    const changed = s.probes(digest.probes);
+    expect(changed.map((r) => r.name)).toEqual(['a']);
+    expect(s.rows.get('a')).toMatchObject({
+      last_health_check: '2025-01-01T00:00:07.000Z',
+      latency_ms: 31,
+      health_status: 'healthy',
+    });
+    expect(s.rows.get('b')).toBe(b);
+    expect(s.rows.has('ghost')).toBe(false);
+    expect(s.offset).toBe('4-0');
+    // A failed probe without a latency keeps the last measured one but still counts as a check.
+    s.probes([{ name: 'a', checked_at: '2025-01-01T00:00:09.000Z', latency_ms: null, ok: false }]);
+    expect(s.rows.get('a')).toMatchObject({
+      last_health_check: '2025-01-01T00:00:09.000Z',
+      latency_ms: 31,
+    });
   });
 });

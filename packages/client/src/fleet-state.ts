@@ -3,9 +3,11 @@
 // it can be tested with real protocol messages and no socket.
 import {
   applyEvent,
+  applyProbeSamples,
   compareOffsets,
   type InitialStatusMessage,
   type McpStatus,
+  type ProbeSample,
   type ServerMessage,
 } from '@beacon/protocol';
 
@@ -34,6 +36,11 @@ export interface FleetState {
   /** Replace everything with a snapshot. */
   replace(message: InitialStatusMessage): void;
   fold(message: EventMessage): FoldResult;
+  /**
+   * Apply a `probe_digest`'s samples: moves `last_health_check` / `latency_ms` forward between
+   * status changes (not an event: the offset stays). Returns the rows that changed.
+   */
+  probes(samples: readonly ProbeSample[]): McpStatus[];
   clear(): void;
 }
 
@@ -78,6 +85,9 @@ export function createFleetState(): FleetState {
       offset = message.offset;
       epoch = message.epoch;
       return { kind: 'applied', row, previous };
+    },
+    probes(samples) {
+      return applyProbeSamples(rows, samples);
     },
     clear() {
       rows = new Map();

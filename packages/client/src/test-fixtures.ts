@@ -99,3 +99,9 @@ export function registered(
 export function removed(offset: string, name: string): Record<string, unknown> {
   return { type: 'mcp_removed', mcp_name: name, timestamp: TS, offset, epoch: EPOCH };
 }
+
+export function probeDigest(
+  probes: { name: string; checked_at: string; latency_ms: number | null; ok: boolean }[],
+): Record<string, unknown> {
+  return { type: 'probe_digest', probes, timestamp: TS };
+}

@@ -2,6 +2,8 @@
 import type {
   InitialStatusMessage,
   McpStatus,
+  ProbeDigestMessage,
+  ProbeSample,
   ServerMessage,
   SystemMetricsMessage,
 } from '@beacon/protocol';
@@ -44,6 +46,15 @@ export interface ClientEvents {
     Extract<EventMessage, { type: 'mcp_registered' | 'mcp_updated' | 'mcp_removed' }>
   >;
   metrics: SystemMetricsMessage;
+  /**
+   * A `probe_digest` was applied: `samples` as sent (latest probe per MCP since the previous
+   * digest), `rows` the MCPs whose `last_health_check` / `latency_ms` moved forward.
+   */
+  probes: {
+    readonly message: ProbeDigestMessage;
+    readonly samples: readonly ProbeSample[];
+    readonly rows: readonly McpStatus[];
+  };
   ack: AckMessage;
   error: ClientError;
   /** A frame that failed validation; it was dropped and counted. */
