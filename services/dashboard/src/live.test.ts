@@ -77,6 +77,7 @@ async function setup(
     url: `ws://127.0.0.1:${port}/ws/mcp-status`,
     getToken: () => null,
     timelineLimit,
+    probePointsLimit: 4,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     schedule: (fn) => queue.push(fn),
   });
@@ -143,5 +144,42 @@ describe('live store', () => {
     expect(snap.rows.map((r) => r.name)).toEqual(['b']);
     expect(snap.resyncedAt).not.toBeNull();
     expect(snap.timeline.at(-1)).toMatchObject({ type: 'marker', what: 'resynced', offset: null });
+  });
+
+  it('applies probe digests at the frame: rows move, samples join a bounded ring per MCP', async () => {
+    const digest = (seconds: number[]): string =>
+      JSON.stringify({
+        type: 'probe_digest',
+        probes: seconds.map((sec, i) => ({
+          name: ['a', 'b'][i % 2],
+          checked_at: new Date(Date.parse(TS) + sec * 1000).toISOString(),
+          latency_ms: sec,
+          ok: true,
+        })),
+        timestamp: TS,
+      });
+    const { store, frame, notified } = await setup((s) => {
+      s.send(initial('100-0', ['a', 'b']));
+      for (let sec = 1; sec <= 8; sec++) s.send(digest([sec, sec]));
+      s.send(change(1, 'a'));
+    });
+    await until(() => store.client.stats.events === 1, 'digests then an event');
+    const before = store.getSnapshot();
+    // Nothing published (and no sample in the rings) before the frame.
+    expect(store.probePoints('a')).toEqual([]);
+    frame();
+    const after = store.getSnapshot();
+    expect(notified()).toBe(1);
+    expect(after.probesVersion).toBe(before.probesVersion + 1);
+    expect(after.byName.get('b')).toMatchObject({
+      last_health_check: '2025-01-01T00:00:08.000Z',
+      latency_ms: 8,
+    });
+    expect(store.probePoints('a').map((p) => p.latency)).toEqual([5, 6, 7, 8]);
+    expect(store.probePoints('b')).toHaveLength(4);
+    // A frame without digests leaves the rings (and their arrays) as they were.
+    const points = store.probePoints('a');
+    frame();
+    expect(store.probePoints('a')).toBe(points);
   });
 });

@@ -1,6 +1,8 @@
 // The live store between @beacon/client and React. The client folds every event as it arrives;
 // this store collects what changed and publishes one new snapshot per animation frame, so 200
 // events/s cost at most one render per frame. The timeline is a bounded ring (newest last).
+// Probe digests move rows' last check / latency (folded by the client) and feed a bounded ring of
+// latency samples per MCP, applied at the same frame flush.
 import {
   createBeaconClient,
   type BeaconClient,
@@ -9,7 +11,8 @@ import {
   type EventInfo,
   type WebSocketConstructor,
 } from '@beacon/client';
-import type { McpStatus, SystemMetrics, SystemMetricsMessage } from '@beacon/protocol';
+import type { McpStatus, ProbeSample, SystemMetrics, SystemMetricsMessage } from '@beacon/protocol';
+import { createProbeHistory, type ProbePoint } from './probe-history.js';
 
 export interface TimelineEntry {
   /** Offset for log events; null for local markers (resync notices). */
@@ -32,6 +35,8 @@ export interface LiveSnapshot {
   /** Oldest first; read newest-first by index from the end. Bounded to `timelineLimit`. */
   readonly timeline: readonly TimelineEntry[];
   readonly timelineVersion: number;
+  /** Bumped when probe samples arrived (see `LiveStore.probePoints`). */
+  readonly probesVersion: number;
   /** Log events applied since the page loaded (the timeline may have dropped old ones). */
   readonly eventsApplied: number;
   readonly metrics: SystemMetrics | null;
@@ -50,6 +55,8 @@ export interface LiveStore {
   subscribe(listener: () => void): () => void;
   /** Every applied event, synchronously (the detail view follows one MCP). */
   onEvent(listener: (info: EventInfo) => void): () => void;
+  /** Recent probe samples of one MCP, oldest first, as of the last published snapshot. */
+  probePoints(name: string): readonly ProbePoint[];
   readonly client: BeaconClient;
   /** Metrics read once over HTTP at start, shown until the first live system_metrics. */
   seedMetrics(message: SystemMetricsMessage): void;
@@ -61,6 +68,8 @@ export interface LiveStoreOptions {
   readonly url: string;
   readonly getToken: () => string | null;
   readonly timelineLimit?: number;
+  /** Probe samples kept per MCP for the latency chart. */
+  readonly probePointsLimit?: number;
   readonly WebSocket?: WebSocketConstructor;
   /** Frame scheduler; `requestAnimationFrame` in the browser. */
   readonly schedule?: (fn: () => void) => void;
@@ -115,9 +124,18 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
   let hasSnapshot = false;
   let rows: readonly McpStatus[] = [];
   let seeded: SystemMetricsMessage | null = null;
-  let snapshot: LiveSnapshot = build(0, 0);
+  const probes = createProbeHistory(options.probePointsLimit);
+  // Digests wait for the frame flush, so the rings always match the published snapshot.
+  let pendingProbes: (readonly ProbeSample[])[] = [];
+  let pendingProbeCount = 0;
+  let pruneProbes = false;
+  let snapshot: LiveSnapshot = build(0, 0, 0);
 
-  function build(fleetVersion: number, timelineVersion: number): LiveSnapshot {
+  function build(
+    fleetVersion: number,
+    timelineVersion: number,
+    probesVersion: number,
+  ): LiveSnapshot {
     const m = client.metrics ?? seeded;
     if (fleetDirty) rows = [...client.fleet.values()];
     return {
@@ -127,6 +145,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
       byName: client.fleet,
       timeline,
       timelineVersion,
+      probesVersion,
       eventsApplied,
       metrics: m?.metrics ?? null,
       metricsAt: m?.timestamp ?? null,
@@ -139,13 +158,32 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
     };
   }
 
+  let probesChanged = false;
+  const applyProbes = (): void => {
+    if (pendingProbes.length > 0) {
+      for (const samples of pendingProbes) probes.add(samples);
+      pendingProbes = [];
+      pendingProbeCount = 0;
+      probesChanged = true;
+      pruneProbes = true;
+    }
+    // After adding: samples of an MCP unknown to this page (or removed meanwhile) leave no ring.
+    if (pruneProbes) {
+      probes.retain((name) => client.fleet.has(name));
+      pruneProbes = false;
+    }
+  };
+
   let timelineChanged = false;
   const flush = (): void => {
     pending = false;
     if (timeline.length > limit) timeline = timeline.slice(-limit);
     const fleetVersion = snapshot.fleetVersion + (fleetDirty ? 1 : 0);
     const timelineVersion = snapshot.timelineVersion + (timelineChanged ? 1 : 0);
-    snapshot = build(fleetVersion, timelineVersion);
+    applyProbes();
+    const probesVersion = snapshot.probesVersion + (probesChanged ? 1 : 0);
+    snapshot = build(fleetVersion, timelineVersion, probesVersion);
+    probesChanged = false;
     fleetDirty = false;
     timelineChanged = false;
     for (const l of listeners) l();
@@ -174,11 +212,21 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
       timestamp: m.timestamp,
       ...(m.actor === undefined ? {} : { actor: m.actor }),
     });
+    if (m.type === 'mcp_removed') pruneProbes = true;
     for (const l of eventListeners) l(info);
+    request();
+  });
+  client.on('probes', ({ samples, rows: moved }) => {
+    if (moved.length > 0) fleetDirty = true;
+    pendingProbes.push(samples);
+    pendingProbeCount += samples.length;
+    // While the tab is hidden frames stop: fold into the rings now (they are bounded).
+    if (pendingProbeCount > 50_000) applyProbes();
     request();
   });
   client.on('snapshot', ({ message, reason }) => {
     fleetDirty = true;
+    pruneProbes = true;
     hasSnapshot = true;
     if (reason !== 'initial') {
       resyncedAt = Date.now();
@@ -212,6 +260,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
       eventListeners.add(listener);
       return () => eventListeners.delete(listener);
     },
+    probePoints: (name) => probes.points(name),
     client,
     seedMetrics(message) {
       seeded = message;

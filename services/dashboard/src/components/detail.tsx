@@ -5,12 +5,13 @@ import { compareOffsets, type McpStatus } from '@beacon/protocol';
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import type { Api, DemoServer, FaultMode, HistoryEntry } from '../api.js';
 import { clockTime, latency } from '../format.js';
-import { useNow } from '../hooks.js';
+import { useLive, useNow } from '../hooks.js';
 import type { LiveStore } from '../live.js';
 import { AdminActions } from './admin-actions.js';
 import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
-import { LatencyChart, type LatencyPoint } from './latency-chart.js';
+import { mergeLatencyPoints, type LatencyPoint } from '../latency-points.js';
+import { LatencyChart } from './latency-chart.js';
 
 const HISTORY_LIMIT = 500;
 /** Live events kept beyond the loaded history while the panel is open. */
@@ -139,16 +140,21 @@ export function Detail({
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => closeRef.current?.focus(), [name]);
 
-  const points = useMemo<LatencyPoint[]>(() => {
+  const changes = useMemo<LatencyPoint[]>(() => {
     const out: LatencyPoint[] = [];
     for (const h of entries) {
       const e = h.event;
       if (e.type !== 'mcp_status_change') continue;
       const t = Date.parse(e.metadata.checked_at ?? e.timestamp);
-      out.push({ t, latency: e.metadata.latency_ms ?? null, status: e.status, offset: h.offset });
+      out.push({ t, latency: e.metadata.latency_ms ?? null, status: e.status, key: h.offset });
     }
     return out;
   }, [entries]);
+  // Probe samples change at most once per frame (the store applies digests at its flush); the
+  // ring's array keeps its identity until this MCP gets a new sample.
+  const { probesVersion } = useLive(store);
+  const probes = useMemo(() => store.probePoints(name), [store, name, probesVersion]);
+  const points = useMemo(() => mergeLatencyPoints(changes, probes), [changes, probes]);
 
   const breaker = row?.breaker ?? null;
   return (

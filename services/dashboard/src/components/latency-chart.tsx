@@ -1,15 +1,10 @@
 // Latency over time as inline SVG: a line through measured latencies (gaps where the MCP gave no
-// number), with failure points marked. No chart library: a few hundred points need none.
-import type { HealthStatus } from '@beacon/protocol';
+// number), with failure points marked. Points come from status changes (history + live) and from
+// probe digests (a sample every few seconds), merged by ../latency-points.ts. No chart library: a
+// few hundred points need none.
 import { memo } from 'react';
 import { latency as fmt } from '../format.js';
-
-export interface LatencyPoint {
-  readonly t: number;
-  readonly latency: number | null;
-  readonly status: HealthStatus;
-  readonly offset: string;
-}
+import type { LatencyPoint } from '../latency-points.js';
 
 const W = 560;
 const H = 160;
@@ -75,18 +70,18 @@ export const LatencyChart = memo(function LatencyChart({
           <path key={i} className="line" d={d} />
         ))}
         {measured.map((p) => (
-          <circle key={`m${p.offset}`} className="dot" cx={x(p.t)} cy={y(p.latency ?? 0)} r={2.5} />
+          <circle key={`m${p.key}`} className="dot" cx={x(p.t)} cy={y(p.latency ?? 0)} r={2.5} />
         ))}
         {points.map((p) =>
           p.status === 'healthy' ? null : (
             <circle
-              key={p.offset}
+              key={p.key}
               className={`mark status-fill-${p.status}`}
               cx={x(p.t)}
               cy={p.latency === null ? H - PAD.bottom : y(p.latency)}
               r={3.5}
             >
-              <title>{`${p.status} at ${new Date(p.t).toLocaleTimeString()}`}</title>
+              <title>{`${p.status === 'failed' ? 'probe failed' : p.status} at ${new Date(p.t).toLocaleTimeString()}`}</title>
             </circle>
           ),
         )}
