@@ -129,16 +129,21 @@ export function createSessions(deps: SessionsDeps): Sessions {
     goLive(ws, conn);
   }
 
-  /** Run `fn` for `ws` right after the current uWS callback returns (one setImmediate per batch). */
-  let deferred: [Ws, () => void][] = [];
-  function later(ws: Ws, fn: () => void): void {
+  /**
+   * Run `fn` right after the current uWS callback returns (one setImmediate per batch), unless
+   * the socket closed meanwhile (a closed uWS socket must not be touched at all).
+   */
+  let deferred: [ConnData, () => void][] = [];
+  let quiesced = false;
+  function later(conn: ConnData, fn: () => void): void {
     if (deferred.length === 0) setImmediate(runDeferred);
-    deferred.push([ws, fn]);
+    deferred.push([conn, fn]);
   }
   function runDeferred(): void {
     const batch = deferred;
     deferred = [];
-    for (const [ws, fn] of batch) if (ws.getUserData().open) fn();
+    if (quiesced) return;
+    for (const [conn, fn] of batch) if (conn.open) fn();
   }
 
   function sendEntries(ws: Ws, conn: ConnData, entries: readonly RingEntry[]): void {
@@ -274,7 +279,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
           mcps: conn.selection.include,
         });
         // The visible set changed: replace the client's state at the current offset.
-        later(ws, () => sendFresh(ws, conn, undefined, ack));
+        later(conn, () => sendFresh(ws, conn, undefined, ack));
         return;
       }
       case 'auth':
@@ -342,7 +347,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
       conn.open = true;
       sockets.add(ws);
       metrics.connections.set(sockets.size);
-      later(ws, () => {
+      later(conn, () => {
         if (conn.resume === null) {
           metrics.connect('fresh');
           sendFresh(ws, conn, undefined);
@@ -435,7 +440,8 @@ export function createSessions(deps: SessionsDeps): Sessions {
     resyncAll() {
       for (const ws of sockets) {
         const conn = ws.getUserData();
-        sendFresh(ws, conn, false);
+        // Sockets not started yet will be served from the new mirror anyway.
+        if (conn.live || conn.generation > 0) sendFresh(ws, conn, false);
       }
     },
 
@@ -469,6 +475,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
     },
 
     quiesce() {
+      quiesced = true;
       for (const ws of sockets) {
         const conn = ws.getUserData();
         conn.generation++;

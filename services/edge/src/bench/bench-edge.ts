@@ -28,8 +28,10 @@ const seconds = num(f, 'seconds', 10);
 const mcps = Math.max(1, Math.floor(num(f, 'mcps', 100)));
 const workers = Math.max(1, Math.floor(num(f, 'workers', 2)));
 const sampleEvery = Math.max(1, Math.floor(num(f, 'sample-every', 16)));
-const concurrency = Math.max(1, Math.floor(num(f, 'concurrency', 256)));
+const concurrency = Math.max(1, Math.floor(num(f, 'concurrency', 1024)));
 const storm = f.get('storm') !== 'false';
+/** Events/s appended while the storm runs (default: the main rate). */
+const stormRate = num(f, 'storm-rate', rate);
 const edgeCore = f.get('edge-core') ?? '0';
 const loadCore = f.get('load-core') ?? '1';
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
       const m0 = await scrape();
       const xrange0 = await commandCalls(redis, 'xrange');
       const ac = new AbortController();
-      const background = emit(log, { rate, seconds: 120, mcps, signal: ac.signal });
+      const background = emit(log, { rate: stormRate, seconds: 120, mcps, signal: ac.signal });
       const head = await log.lastOffset();
       const results = await askAll<{
         failed: number;
@@ -255,7 +257,7 @@ async function main(): Promise<void> {
         metric(m1, `beacon_edge_connects_total{kind="${kind}"}`) -
         metric(m0, `beacon_edge_connects_total{kind="${kind}"}`);
       out(
-        `reconnect storm: ${held} clients dropped and resumed with since — all upgraded in ${(Math.max(...results.map((r) => r.upgradedMs)) / 1000).toFixed(2)} s, ` +
+        `reconnect storm (${stormRate} events/s flowing): ${held} clients dropped and resumed with since — all upgraded in ${(Math.max(...results.map((r) => r.upgradedMs)) / 1000).toFixed(2)} s, ` +
           `all caught up in ${(Math.max(...results.map((r) => r.caughtUpMs)) / 1000).toFixed(2)} s; ` +
           `${results.reduce((a, r) => a + r.failed, 0)} failed, ${results.reduce((a, r) => a + r.freshInitials, 0)} fell back to initial_status`,
       );

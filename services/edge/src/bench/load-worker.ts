@@ -23,8 +23,10 @@ export type WorkerRequest =
 
 const init = workerData as WorkerInit;
 const samples: number[] = [];
+const readBuffer = Buffer.alloc(256 * 1024);
 const clients: RawClient[] = Array.from({ length: init.count }, () =>
   createRawClient({
+    readBuffer,
     port: init.port,
     path: '/ws/mcp-status',
     token: init.token,

@@ -8,12 +8,15 @@ export interface RawClientStats {
   other: number;
   /** initial_status messages received (1 unless a resume failed). */
   initials: number;
-  lastOffset: string | null;
+  /** Offset of the newest event seen (parsed lazily from a copy of its tail). */
+  readonly lastOffset: string | null;
   epoch: string | null;
   initialOffset: string | null;
 }
 
 export interface RawClientOptions {
+  /** Shared read buffer (one per thread): reads are handled synchronously, then reused. */
+  readonly readBuffer: Buffer;
   readonly port: number;
   readonly path: string;
   readonly token: string;
@@ -37,7 +40,9 @@ const OFFSET_NEEDLE = Buffer.from('"offset":"');
 const EPOCH_NEEDLE = Buffer.from('"epoch":"');
 const EMITTED_NEEDLE = Buffer.from('"emitted_at":');
 const QUOTE = 0x22;
+const TAIL = 160;
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const EMPTY = Buffer.alloc(0);
 
 function readString(buf: Buffer, from: number, end: number, needle: Buffer): string | null {
   const at = buf.indexOf(needle, from);
@@ -48,11 +53,21 @@ function readString(buf: Buffer, from: number, end: number, needle: Buffer): str
 }
 
 export function createRawClient(o: RawClientOptions): RawClient {
+  // The tail of the newest event frame, copied (reads share one buffer); parsed on demand.
+  const tail = Buffer.alloc(TAIL);
+  let tailLength = 0;
+  let lastOffset: string | null = null;
   const stats: RawClientStats = {
     events: 0,
     other: 0,
     initials: 0,
-    lastOffset: null,
+    get lastOffset() {
+      if (tailLength > 0) {
+        lastOffset = readString(tail, 0, tailLength, OFFSET_NEEDLE) ?? lastOffset;
+        tailLength = 0;
+      }
+      return lastOffset;
+    },
     epoch: null,
     initialOffset: null,
   };
@@ -91,7 +106,8 @@ export function createRawClient(o: RawClientOptions): RawClient {
           const tailFrom = Math.max(start, end - 200);
           stats.initialOffset = readString(buf, tailFrom, end, OFFSET_NEEDLE);
           stats.epoch = readString(buf, tailFrom, end, EPOCH_NEEDLE);
-          stats.lastOffset = stats.initialOffset;
+          lastOffset = stats.initialOffset;
+          tailLength = 0;
         }
       }
       if (!gotFirst) {
@@ -111,7 +127,7 @@ export function createRawClient(o: RawClientOptions): RawClient {
     if (!upgraded) {
       const headEnd = buf.indexOf('\r\n\r\n');
       if (headEnd < 0) {
-        pending = buf;
+        pending = Buffer.from(buf);
         return;
       }
       upgraded = true;
@@ -139,14 +155,14 @@ export function createRawClient(o: RawClientOptions): RawClient {
       }
       pos = start + len;
     }
-    // The last event of each chunk carries the offset to resume from.
+    // The last event of each read carries the offset to resume from.
     if (lastEvent >= 0) {
-      stats.lastOffset =
-        readString(buf, Math.max(lastEvent, lastEventEnd - 200), lastEventEnd, OFFSET_NEEDLE) ??
-        stats.lastOffset;
+      const from = Math.max(lastEvent, lastEventEnd - TAIL);
+      tailLength = buf.copy(tail, 0, from, lastEventEnd);
     }
-    if (pos < buf.length) pending = buf.subarray(pos);
-    buf = Buffer.alloc(0);
+    // `buf` may be the shared read buffer: keep a copy of an incomplete frame.
+    if (pos < buf.length) pending = Buffer.from(buf.subarray(pos));
+    buf = EMPTY;
   }
 
   return {
@@ -159,7 +175,27 @@ export function createRawClient(o: RawClientOptions): RawClient {
       upgraded = false;
       gotFirst = false;
       return new Promise((resolve) => {
-        const s = connect({ host: '127.0.0.1', port: o.port, noDelay: true });
+        const s = connect({
+          host: '127.0.0.1',
+          port: o.port,
+          noDelay: true,
+          onread: {
+            buffer: o.readBuffer,
+            callback: (n: number, buf: Uint8Array): boolean => {
+              const chunk = (buf as Buffer).subarray(0, n);
+              if (!settled) {
+                const ok = chunk.toString('latin1', 0, Math.min(n, 16)).startsWith('HTTP/1.1 101');
+                settle(ok);
+                if (!ok) {
+                  s.destroy();
+                  return false;
+                }
+              }
+              onData(chunk);
+              return true;
+            },
+          },
+        });
         socket = s;
         let settled = false;
         const settle = (ok: boolean): void => {
@@ -174,19 +210,6 @@ export function createRawClient(o: RawClientOptions): RawClient {
               `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\n` +
               `Sec-WebSocket-Version: 13\r\nAuthorization: Bearer ${o.token}\r\n\r\n`,
           );
-        });
-        s.on('data', (chunk: Buffer) => {
-          if (!settled) {
-            const ok = chunk
-              .toString('latin1', 0, Math.min(chunk.length, 16))
-              .startsWith('HTTP/1.1 101');
-            settle(ok);
-            if (!ok) {
-              s.destroy();
-              return;
-            }
-          }
-          onData(chunk);
         });
         s.on('error', () => settle(false));
         s.on('close', () => {
