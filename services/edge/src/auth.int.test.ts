@@ -112,6 +112,39 @@ describe('the mcps claim', () => {
   });
 });
 
+describe('probe digests', () => {
+  it('update the mirror and reach each connection filtered by its claim', async () => {
+    const filtered = record(edge.ws, { token: await mintToken({ mcps: ['billing-*'] }) });
+    const everything = record(edge.ws, { token: await mintToken({}) });
+    for (const r of [filtered, everything]) {
+      await r.waitFor((x) => x.of('initial_status').length === 1, 'initial_status');
+    }
+    const checkedAt = new Date(Date.now() + 60_000).toISOString();
+    await log.publishSide({
+      type: 'probe_digest',
+      timestamp: new Date().toISOString(),
+      probes: [
+        { name: 'billing-eu', checked_at: checkedAt, latency_ms: 12, ok: true },
+        { name: mcpName(0), checked_at: checkedAt, latency_ms: 34, ok: true },
+      ],
+    });
+    const whole = await everything.waitFor((x) => x.of('probe_digest')[0], 'digest');
+    expect((whole.probes as { name: string }[]).map((p) => p.name)).toEqual([
+      'billing-eu',
+      mcpName(0),
+    ]);
+    const mine = await filtered.waitFor((x) => x.of('probe_digest')[0], 'filtered digest');
+    expect((mine.probes as { name: string }[]).map((p) => p.name)).toEqual(['billing-eu']);
+    const late = record(edge.ws, { token: await mintToken({}) });
+    const initial = await late.waitFor((x) => x.of('initial_status')[0], 'initial_status');
+    expect(initial.mcps?.find((m) => m.name === mcpName(0))).toMatchObject({
+      last_health_check: checkedAt,
+      latency_ms: 34,
+    });
+    for (const r of [filtered, everything, late]) r.close();
+  });
+});
+
 describe('viewers and the admin API', () => {
   it('a viewer reads but cannot write; no token is 401', async () => {
     const viewer = await mintToken({ role: 'viewer' });

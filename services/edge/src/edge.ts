@@ -195,6 +195,14 @@ export function createEdge(options: EdgeOptions): Edge {
       case 'command_result':
         commands.resolve(message);
         return;
+      case 'probe_digest':
+        mirror.applyProbes(message.probes);
+        sessions.forwardProbes(message);
+        return;
+      default: {
+        const never: never = message;
+        log.warn({ message: never }, 'unknown side message');
+      }
     }
   }
 

@@ -4,11 +4,13 @@
 // from here without touching Redis; every event is serialized exactly once, here.
 import {
   applyEvent,
+  applyProbeSamples,
   compareOffsets,
   redactConfig,
   type LogEvent,
   type McpStatus,
   type NameFilter,
+  type ProbeSample,
   type StoredEvent,
 } from '@beacon/protocol';
 
@@ -50,6 +52,8 @@ export interface Mirror {
   reset(snapshot: MirrorSnapshot): void;
   /** Fold one event, serialize it once, remember it in the ring. */
   apply(stored: StoredEvent): RingEntry;
+  /** Move last-check times and latencies forward from a probe digest; returns rows changed. */
+  applyProbes(samples: readonly ProbeSample[]): number;
   /** Wire JSON of `initial_status` for the rows `filter` lets through (null = all). */
   initialStatus(filter: NameFilter | null, filterKey: string | null, recovered?: boolean): string;
   /** JSON array of the (redacted) rows `filter` lets through, sorted by name. */
@@ -197,6 +201,13 @@ export function createMirror(options: { readonly ringSize: number }): Mirror {
       initialCache.clear();
       settleWaiters(false);
       return entry;
+    },
+
+    applyProbes(samples) {
+      const changed = applyProbeSamples(rows, samples);
+      for (const row of changed) rowJsonCache.set(row.name, redactedRow(row));
+      if (changed.length > 0) initialCache.clear();
+      return changed.length;
     },
 
     initialStatus(filter, filterKey, recovered) {

@@ -10,6 +10,7 @@ import {
   CloseCode,
   compareOffsets,
   type ClientMessage,
+  type ProbeDigestMessage,
   type StoredEvent,
 } from '@beacon/protocol';
 import type { Logger } from 'pino';
@@ -50,6 +51,8 @@ export interface Sessions {
   publish(entry: RingEntry): void;
   /** Publish a non-replayable message to every connection. */
   broadcast(json: string): void;
+  /** Forward a probe digest: whole to connections that see everything, filtered to others. */
+  forwardProbes(message: ProbeDigestMessage): void;
   /** The mirror was replaced: every connection gets a fresh initial_status (recovered: false). */
   resyncAll(): void;
   /** Close slow consumers and expired tokens; call every ~100 ms. */
@@ -435,6 +438,27 @@ export function createSessions(deps: SessionsDeps): Sessions {
       app.publish(ALL, json, false);
       messagesOut.inc(deliveries);
       bytesOut.inc(deliveries * json.length);
+    },
+
+    forwardProbes(message) {
+      const whole = JSON.stringify(message);
+      const deliveries = app.numSubscribers(FLEET);
+      app.publish(FLEET, whole, false);
+      messagesOut.inc(deliveries);
+      bytesOut.inc(deliveries * whole.length);
+      // Filtered connections: one serialization per distinct view, not per socket.
+      const byView = new Map<string, string | null>();
+      for (const ws of sockets) {
+        const conn = ws.getUserData();
+        if (!conn.live || conn.view.all) continue;
+        let json = byView.get(conn.view.key);
+        if (json === undefined) {
+          const probes = message.probes.filter((p) => conn.view.test(p.name));
+          json = probes.length === 0 ? null : JSON.stringify({ ...message, probes });
+          byView.set(conn.view.key, json);
+        }
+        if (json !== null) send(ws, json);
+      }
     },
 
     resyncAll() {
