@@ -231,8 +231,11 @@ async function main(): Promise<void> {
         upgradedMs: number;
         caughtUpMs: number;
         caughtUp: number;
+        clients: number;
         freshInitials: number;
       }>({ cmd: 'storm', head });
+      const stormed = results.reduce((a, r) => a + r.clients, 0);
+      const caughtUp = results.reduce((a, r) => a + r.caughtUp, 0);
       ac.abort();
       const more = await background;
       const m1 = await scrape();
@@ -257,13 +260,14 @@ async function main(): Promise<void> {
         metric(m1, `beacon_edge_connects_total{kind="${kind}"}`) -
         metric(m0, `beacon_edge_connects_total{kind="${kind}"}`);
       out(
-        `reconnect storm (${stormRate} events/s flowing): ${held} clients dropped and resumed with since — all upgraded in ${(Math.max(...results.map((r) => r.upgradedMs)) / 1000).toFixed(2)} s, ` +
+        `reconnect storm (${stormRate} events/s flowing): ${stormed} clients dropped and resumed with since — ${caughtUp} caught up; all upgraded in ${(Math.max(...results.map((r) => r.upgradedMs)) / 1000).toFixed(2)} s, ` +
           `all caught up in ${(Math.max(...results.map((r) => r.caughtUpMs)) / 1000).toFixed(2)} s; ` +
           `${results.reduce((a, r) => a + r.failed, 0)} failed, ${results.reduce((a, r) => a + r.freshInitials, 0)} fell back to initial_status`,
       );
       out(
         `  resumes: ring ${resumes('resume_ring')}, current ${resumes('resume_current')}, stream ${resumes('resume_stream')}, failed ${resumes('resume_failed')}; ` +
-          `edge stream reads ${metric(m1, 'beacon_edge_resume_stream_reads_total') - metric(m0, 'beacon_edge_resume_stream_reads_total')}, Redis XRANGE calls ${xrange1 - xrange0}`,
+          `Redis stream reads for resumes ${metric(m1, 'beacon_edge_resume_stream_reads_total') - metric(m0, 'beacon_edge_resume_stream_reads_total')} ` +
+          `(all XRANGE calls on the Redis meanwhile: ${xrange1 - xrange0}, incl. the subscription's 10 s head checks)`,
       );
       out(
         `  loss check: ${good}/${held} clients have exactly all ${total} events, ending at ${finalHead}` +

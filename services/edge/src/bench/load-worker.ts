@@ -36,16 +36,20 @@ const clients: RawClient[] = Array.from({ length: init.count }, () =>
 );
 
 /** Run `fn` over all clients with at most `limit` in flight. */
-async function pool(limit: number, fn: (c: RawClient) => Promise<boolean>): Promise<number> {
+async function pool(
+  limit: number,
+  list: readonly RawClient[],
+  fn: (c: RawClient) => Promise<boolean>,
+): Promise<number> {
   let next = 0;
   let failed = 0;
   const lane = async (): Promise<void> => {
-    while (next < clients.length) {
-      const c = clients[next++] as RawClient;
+    while (next < list.length) {
+      const c = list[next++] as RawClient;
       if (!(await fn(c))) failed++;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, clients.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, lane));
   return failed;
 }
 
@@ -55,10 +59,16 @@ parentPort?.on('message', (m: WorkerCommand) => {
     switch (m.cmd) {
       case 'connect': {
         const t0 = performance.now();
-        const failed = await pool(init.concurrency, async (c) => {
-          if (!(await c.connect(''))) return false;
-          await c.firstMessage();
-          return true;
+        // A burst of connects can overflow the listen backlog: retry like a real client would.
+        const failed = await pool(init.concurrency, clients, async (c) => {
+          for (let attempt = 0; attempt < 8; attempt++) {
+            if (await c.connect('')) {
+              await c.firstMessage();
+              return true;
+            }
+            await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * (0.5 + Math.random())));
+          }
+          return false;
         });
         post({ cmd: 'connect', failed, ms: performance.now() - t0 });
         return;
@@ -76,10 +86,11 @@ parentPort?.on('message', (m: WorkerCommand) => {
       case 'storm': {
         // Everyone drops at once, then reconnects with since/epoch as fast as the pool allows.
         const t0 = performance.now();
-        for (const c of clients) c.destroy();
+        const active = clients.filter((c) => c.stats.epoch !== null);
+        for (const c of active) c.destroy();
         let upgradedAt = 0;
         let caughtUp = 0;
-        const failed = await pool(init.concurrency, async (c) => {
+        const failed = await pool(init.concurrency, active, async (c) => {
           const q = new URLSearchParams({
             since: c.stats.lastOffset ?? '0-0',
             epoch: c.stats.epoch ?? '',
@@ -90,10 +101,10 @@ parentPort?.on('message', (m: WorkerCommand) => {
         });
         // Caught up = has seen an event at or past the head at storm time.
         for (;;) {
-          caughtUp = clients.filter(
+          caughtUp = active.filter(
             (c) => c.stats.lastOffset !== null && compareOffsets(c.stats.lastOffset, m.head) >= 0,
           ).length;
-          if (caughtUp === clients.length || performance.now() - t0 > 60_000) break;
+          if (caughtUp === active.length || performance.now() - t0 > 60_000) break;
           await new Promise((r) => setTimeout(r, 5));
         }
         post({
@@ -102,7 +113,8 @@ parentPort?.on('message', (m: WorkerCommand) => {
           upgradedMs: upgradedAt - t0,
           caughtUpMs: performance.now() - t0,
           caughtUp,
-          freshInitials: clients.filter((c) => c.stats.initials > 1).length,
+          clients: active.length,
+          freshInitials: active.filter((c) => c.stats.initials > 1).length,
         });
         return;
       }
@@ -110,6 +122,7 @@ parentPort?.on('message', (m: WorkerCommand) => {
         let good = 0;
         const bad: string[] = [];
         for (const c of clients) {
+          if (c.stats.epoch === null) continue; // never connected
           if (c.stats.events === m.expected && c.stats.lastOffset === m.head) good++;
           else if (bad.length < 5)
             bad.push(`events=${c.stats.events} last=${c.stats.lastOffset ?? '-'}`);
