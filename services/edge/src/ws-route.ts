@@ -60,6 +60,7 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
     // only a safety net for bursts that outrun a sweep: it shuts the socket (1006, still
     // lossless on resume) rather than skipping a message.
     maxBackpressure: Math.max(deps.maxBufferBytes * 8, 16 * 1024 * 1024),
+    // A boolean for uWS; this package's typings declare it as a number.
     closeOnBackpressureLimit: true as unknown as number,
     idleTimeout: deps.idleTimeoutS,
     sendPingsAutomatically: deps.idleTimeoutS > 0,
