@@ -92,6 +92,10 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
         all[3]!.offset,
       ]);
       expect(await log.firstOffset()).toBe(all[0]!.offset);
+      const newest = await log.replayBackward(null, 2);
+      expect(newest.map((e) => e.offset)).toEqual([all[4]!.offset, all[3]!.offset]);
+      const older = await log.replayBackward(all[3]!.offset, 10);
+      expect(older.map((e) => e.offset)).toEqual([2, 1, 0].map((i) => all[i]!.offset));
       expect(await log.epoch()).toBe(snap.epoch);
     });
 

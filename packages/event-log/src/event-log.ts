@@ -179,6 +179,16 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     }
   }
 
+  async function replayBackward(before: string | null, limit: number): Promise<StoredEvent[]> {
+    if (limit <= 0) return [];
+    const end = before === null ? '+' : `(${before}`;
+    const entries = (await redis.xrevrange(keys.log, end, '-', 'COUNT', limit)) as [
+      string,
+      string[],
+    ][];
+    return entries.map(decodeEntry);
+  }
+
   async function firstOffset(): Promise<string | null> {
     const first = (await redis.xrange(keys.log, '-', '+', 'COUNT', 1)) as [string, string[]][];
     return first[0]?.[0] ?? null;
@@ -216,6 +226,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     snapshot,
     firstOffset,
     replay: (after: string, limit: number) => replay(after, limit),
+    replayBackward,
     history,
     publishSide,
     latestMetrics,

@@ -100,6 +100,11 @@ export interface EventLog {
   firstOffset(): Promise<string | null>;
   /** Up to `limit` events strictly after `after`, in order. */
   replay(after: string, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Up to `limit` events strictly before `before` (null = the newest), newest first: for
+   * "recent history" views that must not page through the whole log.
+   */
+  replayBackward(before: string | null, limit: number): Promise<StoredEvent[]>;
   /** Events strictly after `after` (default: all retained), in order, read in batches. */
   history(
     after?: string,
