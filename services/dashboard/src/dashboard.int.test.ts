@@ -14,6 +14,10 @@ const ARTIFACTS = join(REPO, 'test-artifacts/dashboard');
 const DEMO_SERVERS = 6;
 const PROBE_INTERVAL_MS = 500;
 const PROBE_TIMEOUT_MS = 400;
+/** The registry's probe_digest cadence: keeps "last checked" live between status changes. */
+const DIGEST_MS = 500;
+/** Allowance for a 2-core machine shared with other suites (frames, scheduling, transit). */
+const AGE_SLACK_MS = 1_500;
 /** Breaker opens after this many consecutive failed probes. */
 const CONSECUTIVE_FAILURES = 3;
 
@@ -54,7 +58,10 @@ beforeAll(async () => {
       BEACON_BREAKER_WAIT_OPEN_MS: '60000',
     },
     // Keep auto-disable out of the way of the circuit checks.
-    registryEnv: { BEACON_FAILURE_CYCLES_TO_DISABLE: '100000' },
+    registryEnv: {
+      BEACON_FAILURE_CYCLES_TO_DISABLE: '100000',
+      BEACON_PROBE_DIGEST_INTERVAL_MS: String(DIGEST_MS),
+    },
   });
   browser = await launchBrowser();
   await waitFor(
@@ -104,6 +111,53 @@ describe('dashboard in Chromium against the real stack', () => {
         message: 'summary edges from system_metrics',
       });
       await page.waitForSelector('.user[data-role="admin"]');
+
+      // A healthy MCP has no status change to report, yet its "last checked" stays fresh: the
+      // registry's probe digests move it. Sampled every frame for a few seconds, in the page.
+      const steady = names[0]!;
+      const eventsBefore = await page.evaluate(() => window.__BEACON__?.snapshot().eventsApplied);
+      const ages = await page.evaluate(
+        async ({ name, ms }) => {
+          const card = document.querySelector(`.card[data-mcp="${name}"]`);
+          const seen = new Set<string>();
+          let maxAge = 0;
+          let maxShown = 0;
+          const start = performance.now();
+          while (performance.now() - start < ms) {
+            await new Promise((r) => requestAnimationFrame(r));
+            const time = card?.querySelector('time');
+            const iso = time?.getAttribute('datetime') ?? '';
+            seen.add(iso);
+            maxAge = Math.max(maxAge, Date.now() - Date.parse(iso));
+            const shown = /(\d+) s ago/.exec(time?.textContent ?? '');
+            if (shown !== null) maxShown = Math.max(maxShown, Number(shown[1]));
+          }
+          return { maxAge, maxShown, checks: seen.size };
+        },
+        { name: steady, ms: 6_000 },
+      );
+      const eventsAfter = await page.evaluate(() => window.__BEACON__?.snapshot().eventsApplied);
+      console.info(
+        `[dashboard] ${steady} last checked: max age ${ages.maxAge} ms (shown ≤ ${ages.maxShown} s), ${ages.checks} distinct checks in 6 s, ${(eventsAfter ?? 0) - (eventsBefore ?? 0)} log events meanwhile`,
+      );
+      expect(ages.maxAge).toBeLessThan(2 * PROBE_INTERVAL_MS + AGE_SLACK_MS);
+      expect(ages.maxShown).toBeLessThanOrEqual(2);
+      expect(ages.checks).toBeGreaterThanOrEqual(4);
+      // The detail view's latency chart plots those samples, not only the status changes.
+      await page.click(`.card[data-mcp="${steady}"] .card-open`);
+      const points = async (): Promise<number> =>
+        Number(
+          /(\d+) points/.exec(
+            (await page.textContent(`[data-detail="${steady}"] .chart figcaption`)) ?? '',
+          )?.[1] ?? 0,
+        );
+      await waitFor(async () => (await points()) >= 6, {
+        timeoutMs: 15_000,
+        message: `${steady} latency chart with probe samples`,
+      });
+      await shot(page, 'detail-latency');
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('[data-detail]', { state: 'detached' });
       await shot(page, 'fleet-cards');
       await page.click('button:has-text("Table")');
       await page.waitForSelector(`.trow[data-mcp="${names[0]}"]`);
