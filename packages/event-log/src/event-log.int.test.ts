@@ -324,58 +324,110 @@ suite('a 3-master Redis Cluster', async () => {
   };
 });
 
-describe('event log across a Redis crash (kill -9, AOF on)', () => {
-  let redis: RedisHandle;
-  beforeAll(async () => {
-    redis = await startRedis({
-      private: true,
-      appendonly: true,
-      args: ['--appendfsync', 'always'],
+interface CrashTarget {
+  /** A writer connection that reconnects quickly. */
+  writer(): RedisClient;
+  /** A subscriber connection, or undefined for the log's default. */
+  subscriber(): RedisClient | undefined;
+  /** kill -9 the node holding the log, then start it again with its AOF. */
+  crash(prefix: string): Promise<void>;
+  close(): Promise<void>;
+  /** Whether the subscriber is made to reconnect after the writer (so a hole is certain). */
+  readonly holeCertain: boolean;
+}
+
+function crashSuite(name: string, makeTarget: () => Promise<CrashTarget>): void {
+  describe(`event log across a crash of ${name} (kill -9, AOF on)`, () => {
+    let target: CrashTarget;
+    beforeAll(async () => {
+      target = await makeTarget();
+    });
+    afterAll(async () => {
+      await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+      await target.close();
+    });
+
+    it('the subscriber repairs the gap and ends with every event exactly once, in order', async () => {
+      const prefix = uniquePrefix('crash');
+      const log = createEventLog(track(target.writer()), { prefix });
+      await log.append(registration('k'));
+      const rec = recorder();
+      const subscriber = target.subscriber();
+      const sub = await log.subscribe(
+        rec,
+        subscriber === undefined ? {} : { subscriber: track(subscriber) },
+      );
+      const acked: string[] = [];
+      let n = 0;
+      let stop = false;
+      const writing = (async () => {
+        while (!stop) {
+          try {
+            acked.push((await log.append(statusChange('k', 0, n++))).offset);
+          } catch {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }
+      })();
+      await waitFor(() => acked.length > 300, { timeoutMs: 20_000, message: 'flowing' });
+      await target.crash(prefix);
+      const atRestart = acked.length;
+      await waitFor(() => acked.length > atRestart + 300, {
+        timeoutMs: 60_000,
+        message: 'resumed',
+      });
+      stop = true;
+      await writing;
+      const head = await log.lastOffset();
+      await waitFor(() => sub.offset === head, { timeoutMs: 30_000, message: 'caught up' });
+      await sub.close();
+
+      const stream = await history(log);
+      const offsets = new Set(stream.map((e) => e.offset));
+      expect(acked.filter((o) => !offsets.has(o))).toEqual([]); // nothing acknowledged was lost
+      expect(brokenLinks(stream, '0-0')).toEqual([]);
+      if (target.holeCertain) expect(rec.gaps.length).toBeGreaterThan(0);
+      expect(rec.snapshots).toHaveLength(1);
+      expect(rec.events.map((e) => e.offset)).toEqual(stream.slice(1).map((e) => e.offset));
     });
   });
-  afterAll(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
-    await redis.stop();
-  });
+}
 
-  it('the subscriber reports the gap, repairs it and ends with every event exactly once, in order', async () => {
-    const fast = { maxRetriesPerRequest: null, retryStrategy: () => 20 };
-    const writerConn = track(new Redis(redis.url, fast));
-    const log = createEventLog(writerConn, { prefix: uniquePrefix('crash') });
-    await log.append(registration('k'));
-    const rec = recorder();
+crashSuite('a single Redis', async () => {
+  const redis = await startRedis({
+    private: true,
+    appendonly: true,
+    args: ['--appendfsync', 'always'],
+  });
+  return {
+    writer: () => new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 20 }),
     // The subscriber reconnects slower than the writer, so events land while it is away.
-    const subConn = track(new Redis(redis.url, { retryStrategy: () => 400 }));
-    const sub = await log.subscribe(rec, { subscriber: subConn });
-    const acked: string[] = [];
-    let n = 0;
-    let stop = false;
-    const writing = (async () => {
-      while (!stop) {
-        try {
-          acked.push((await log.append(statusChange('k', 0, n++))).offset);
-        } catch {
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      }
-    })();
-    await waitFor(() => acked.length > 300, { timeoutMs: 20_000, message: 'flowing' });
-    await redis.kill();
-    await redis.restart();
-    const atRestart = acked.length;
-    await waitFor(() => acked.length > atRestart + 300, { timeoutMs: 30_000, message: 'resumed' });
-    stop = true;
-    await writing;
-    const head = await log.lastOffset();
-    await waitFor(() => sub.offset === head, { timeoutMs: 30_000, message: 'caught up' });
-    await sub.close();
+    subscriber: () => new Redis(redis.url, { retryStrategy: () => 400 }),
+    crash: async () => {
+      await redis.kill();
+      await redis.restart();
+    },
+    close: () => redis.stop(),
+    holeCertain: true,
+  };
+});
 
-    const stream = await history(log);
-    const offsets = new Set(stream.map((e) => e.offset));
-    expect(acked.filter((o) => !offsets.has(o))).toEqual([]); // nothing acknowledged was lost
-    expect(brokenLinks(stream, '0-0')).toEqual([]);
-    expect(rec.gaps.length).toBeGreaterThan(0);
-    expect(rec.snapshots).toHaveLength(1);
-    expect(rec.events.map((e) => e.offset)).toEqual(stream.slice(1).map((e) => e.offset));
-  });
+crashSuite('the cluster node owning the log', async () => {
+  const cluster = await startRedisCluster({ masters: 3, appendonly: true });
+  const options = { redisOptions: { maxRetriesPerRequest: null }, clusterRetryStrategy: () => 50 };
+  return {
+    writer: () => new Cluster([...cluster.nodes], options),
+    subscriber: () => undefined,
+    crash: async (prefix: string) => {
+      const admin = track(new Cluster([...cluster.nodes]));
+      const slot = Number(await admin.call('CLUSTER', 'KEYSLOT', `{${prefix}}`));
+      const owner = admin.slots[slot]?.[0];
+      if (owner === undefined) throw new Error(`no owner for slot ${slot}`);
+      const port = Number(owner.split(':')[1]);
+      await cluster.killNode(port);
+      await cluster.restartNode(port);
+    },
+    close: () => cluster.stop(),
+    holeCertain: false,
+  };
 });

@@ -15,11 +15,17 @@ export interface RedisClusterHandle {
   /** Comma-separated URLs of every node: the REDIS_URL form for BEACON_REDIS_MODE=cluster. */
   readonly urls: string;
   stop(): Promise<void>;
+  /** SIGKILL the node on this port; its dir (nodes.conf, AOF) stays for restartNode(). */
+  killNode(port: number): Promise<void>;
+  /** Start that node again with its data; resolves once the cluster reports ok again. */
+  restartNode(port: number): Promise<void>;
 }
 
 export interface StartRedisClusterOptions {
   readonly masters?: number;
   readonly timeoutMs?: number;
+  /** AOF persistence on every node (fsync always), so a killed node restarts with its data. */
+  readonly appendonly?: boolean;
 }
 
 export async function startRedisCluster(
@@ -35,6 +41,23 @@ export async function startRedisCluster(
   const stop = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.stop()));
   };
+  const clusterOk = (): Promise<boolean> =>
+    waitFor(
+      async () => {
+        for (const s of servers) {
+          const info = await redisCommand(s.host, s.port, ['CLUSTER', 'INFO']);
+          if (!info.includes('cluster_state:ok')) return false;
+          if (!info.includes(`cluster_known_nodes:${masters}`)) return false;
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 100, message: 'cluster_state:ok on every node' },
+    );
+  const server = (port: number): RedisServer => {
+    const found = servers.find((s) => s.port === port);
+    if (found === undefined) throw new Error(`startRedisCluster: no node on port ${port}`);
+    return found;
+  };
   try {
     for (let i = 0; i < masters; i++) {
       // The cluster bus listens on port + 10000, so both must be free.
@@ -46,6 +69,9 @@ export async function startRedisCluster(
             '--cluster-enabled', 'yes',
             '--cluster-config-file', 'nodes.conf',
             '--cluster-node-timeout', '5000',
+            ...(options.appendonly === true
+              ? ['--appendonly', 'yes', '--appendfsync', 'always']
+              : []),
           ], // prettier-ignore
         }),
       );
@@ -62,17 +88,7 @@ export async function startRedisCluster(
         { timeout: timeoutMs },
       );
     }
-    await waitFor(
-      async () => {
-        for (const s of servers) {
-          const info = await redisCommand(s.host, s.port, ['CLUSTER', 'INFO']);
-          if (!info.includes('cluster_state:ok')) return false;
-          if (!info.includes(`cluster_known_nodes:${masters}`)) return false;
-        }
-        return true;
-      },
-      { timeoutMs, intervalMs: 100, message: 'cluster_state:ok on every node' },
-    );
+    await clusterOk();
   } catch (err) {
     await stop();
     throw err;
@@ -84,5 +100,10 @@ export async function startRedisCluster(
     url: `redis://${first.host}:${first.port}`,
     urls: nodes.map((n) => `redis://${n.host}:${n.port}`).join(','),
     stop,
+    killNode: (port: number) => server(port).kill(),
+    restartNode: async (port: number) => {
+      await server(port).restart();
+      await clusterOk();
+    },
   });
 }
