@@ -18,7 +18,7 @@ import {
 import { Cluster } from 'ioredis';
 import { decodeEntry, decodeRow, patchArgs } from './codec.js';
 import { createLease } from './lease.js';
-import { APPEND, APPEND_BATCH, HEAD, SNAPSHOT } from './scripts.js';
+import { APPEND, HEAD, SNAPSHOT } from './scripts.js';
 import { createSubscription } from './subscription.js';
 import type {
   AppendResult,
@@ -33,8 +33,7 @@ import type {
 const DEFAULT_RETENTION = 1_000_000;
 
 interface ScriptCommands {
-  beaconAppend(...args: string[]): Promise<[string, string]>;
-  beaconAppendBatch(numKeys: number, ...args: string[]): Promise<string[]>;
+  beaconAppend(numKeys: number, ...args: string[]): Promise<string[]>;
   beaconSnapshot(...args: string[]): Promise<unknown[]>;
   beaconHead(...args: string[]): Promise<[string, string]>;
 }
@@ -43,9 +42,8 @@ function defineScripts(redis: RedisClient): void {
   // defineCommand is idempotent per client; several logs may share one connection.
   const r = redis as RedisClient & Partial<ScriptCommands>;
   if (r.beaconAppend !== undefined) return;
-  redis.defineCommand('beaconAppend', { numberOfKeys: 6, lua: APPEND });
   // Variable key count: the first argument says how many keys follow.
-  redis.defineCommand('beaconAppendBatch', { lua: APPEND_BATCH });
+  redis.defineCommand('beaconAppend', { lua: APPEND });
   redis.defineCommand('beaconSnapshot', { numberOfKeys: 2, lua: SNAPSHOT });
   redis.defineCommand('beaconHead', { numberOfKeys: 1, lua: HEAD });
 }
@@ -68,31 +66,11 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
   const scripts = redis as unknown as ScriptCommands;
   const mcpKeyPrefix = keys.mcp('');
 
+  // One script for one event and for many: a single code path holds the log's invariants.
   async function append(input: LogEventInput, fence?: Fence | null): Promise<AppendResult> {
     const event = parseOrThrow(LogEvent, input, 'event');
-    const patch = projectionPatch(event);
-    const leaseKey = fence ? keys.lease(fence.role) : keys.meta;
-    try {
-      const [offset, prev] = await scripts.beaconAppend(
-        keys.log,
-        keys.meta,
-        keys.names,
-        keys.mcp(event.mcp_name),
-        leaseKey,
-        keys.live,
-        JSON.stringify(event),
-        patch.op,
-        retention,
-        fence ? fence.token : '',
-        publish,
-        randomUUID(),
-        event.mcp_name,
-        ...patchArgs(patch),
-      );
-      return { offset, prev };
-    } catch (err) {
-      throw fencedOr(err);
-    }
+    const [result] = await appendValidated([event], fence);
+    return result as AppendResult;
   }
 
   async function appendBatch(
@@ -100,7 +78,16 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     fence?: Fence | null,
   ): Promise<AppendResult[]> {
     if (inputs.length === 0) return [];
-    const events = inputs.map((e, i) => parseOrThrow(LogEvent, e, `events[${i}]`));
+    return appendValidated(
+      inputs.map((e, i) => parseOrThrow(LogEvent, e, `events[${i}]`)),
+      fence,
+    );
+  }
+
+  async function appendValidated(
+    events: readonly LogEvent[],
+    fence: Fence | null | undefined,
+  ): Promise<AppendResult[]> {
     const perEvent: string[] = [];
     for (const event of events) {
       const patch = projectionPatch(event);
@@ -117,7 +104,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
       ...events.map((e) => keys.mcp(e.mcp_name)),
     ];
     try {
-      const reply = await scripts.beaconAppendBatch(
+      const reply = await scripts.beaconAppend(
         batchKeys.length,
         ...batchKeys,
         retention,

@@ -2,44 +2,6 @@
 // hash tag, so the scripts run unchanged on Redis Cluster.
 
 /**
- * KEYS: 1 stream, 2 meta, 3 names set, 4 this MCP's projection hash, 5 lease key, 6 live channel
- * ARGV: 1 event JSON, 2 op (reset|merge|remove), 3 retention, 4 fence token ('' = unfenced),
- *       5 publish command (PUBLISH|SPUBLISH), 6 epoch candidate, 7 MCP name, 8.. field/value pairs
- *       (values JSON-encoded)
- * Returns { offset, prev } or the error "FENCED ...".
- */
-export const APPEND = `
-if ARGV[4] ~= '' then
-  local holder = redis.call('GET', KEYS[5])
-  if holder ~= ARGV[4] then
-    return redis.error_reply('FENCED lease ' .. KEYS[5] .. ' is not held by token ' .. ARGV[4])
-  end
-end
-redis.call('HSETNX', KEYS[2], 'epoch', ARGV[6])
-local prev = redis.call('HGET', KEYS[2], 'last') or '0-0'
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[1], 'p', prev)
-redis.call('HSET', KEYS[2], 'last', id)
-local op = ARGV[2]
-if op == 'remove' then
-  redis.call('DEL', KEYS[4])
-  redis.call('SREM', KEYS[3], ARGV[7])
-else
-  local apply = true
-  if op == 'reset' then
-    redis.call('DEL', KEYS[4])
-    redis.call('SADD', KEYS[3], ARGV[7])
-  elseif redis.call('EXISTS', KEYS[4]) == 0 then
-    apply = false
-  end
-  if apply then
-    redis.call('HSET', KEYS[4], 'updated_offset', '"' .. id .. '"', unpack(ARGV, 8))
-  end
-end
-redis.call(ARGV[5], KEYS[6], '{"o":"' .. id .. '","p":"' .. prev .. '","e":' .. ARGV[1] .. '}')
-return { id, prev }
-`;
-
-/**
  * KEYS: 1 meta, 2 names set. ARGV: 1 epoch candidate, 2 projection key prefix.
  * Returns { epoch, last offset, name1, {field, value, ...}, name2, ... } read in one atomic step.
  */
@@ -86,13 +48,13 @@ return 0
 `;
 
 /**
- * Several events in one atomic step (all or none), e.g. a `failure` health event and the status
+ * Append one or several events in one atomic step (all or none), e.g. a `failure` health event and the status
  * change it explains. KEYS: 1 stream, 2 meta, 3 names set, 4 lease key, 5 live channel, 6.. one
  * projection hash per event. ARGV: 1 retention, 2 fence token, 3 publish command, 4 epoch
  * candidate, 5 event count, then per event: JSON, op, MCP name, field count, field/value pairs.
  * Returns { offset1, prev1, offset2, prev2, ... }.
  */
-export const APPEND_BATCH = `
+export const APPEND = `
 if ARGV[2] ~= '' then
   local holder = redis.call('GET', KEYS[4])
   if holder ~= ARGV[2] then
