@@ -91,17 +91,19 @@ function braces(text: string): string {
 }
 
 /** Series storage shared by the three kinds: the unlabelled one, or labelled ones by key. */
-function seriesStore<S>(
-  name: string,
-  labelNames: readonly string[],
-  make: (labels: string) => S,
-): {
+interface SeriesStore<S> {
   readonly root: S | undefined;
   get(values: readonly string[]): S;
   remove(values: readonly string[]): void;
   reset(): void;
   entries(): Iterable<[string, S]>;
-} {
+}
+
+function seriesStore<S>(
+  name: string,
+  labelNames: readonly string[],
+  make: (labels: string) => S,
+): SeriesStore<S> {
   const map = new Map<string, { labels: string; series: S }>();
   const root = labelNames.length === 0 ? make('') : undefined;
   return {
@@ -151,8 +153,24 @@ export function createMetrics(): Metrics {
     families.set(name, family);
   };
 
-  const header = (out: string[], name: string, help: string, type: string): void => {
-    out.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+  /** Store and register one family: HELP/TYPE, then `sample` writes each series' lines. */
+  const family = <S>(
+    name: string,
+    help: string,
+    type: 'counter' | 'gauge' | 'histogram',
+    labelNames: readonly string[],
+    make: () => S,
+    sample: (out: string[], labels: string, series: S) => void,
+  ): SeriesStore<S> => {
+    const store = seriesStore(name, labelNames, make);
+    register(name, labelNames, {
+      name,
+      render(out) {
+        out.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);
+        for (const [labels, s] of store.entries()) sample(out, labels, s);
+      },
+    });
+    return store;
   };
 
   const counter = (name: string, help: string, labelNames: readonly string[] = []): Counter => {
@@ -168,15 +186,9 @@ export function createMetrics(): Metrics {
         },
       };
     };
-    const store = seriesStore(name, labelNames, make);
-    register(name, labelNames, {
-      name,
-      render(out) {
-        header(out, name, help, 'counter');
-        for (const [labels, s] of store.entries())
-          out.push(`${name}${braces(labels)} ${formatValue(s.value)}`);
-      },
-    });
+    const store = family(name, help, 'counter', labelNames, make, (out, labels, s) =>
+      out.push(`${name}${braces(labels)} ${formatValue(s.value)}`),
+    );
     const root = store.root;
     return {
       inc: root ? root.inc : () => noRoot(name),
@@ -206,15 +218,9 @@ export function createMetrics(): Metrics {
         },
       };
     };
-    const store = seriesStore(name, labelNames, make);
-    register(name, labelNames, {
-      name,
-      render(out) {
-        header(out, name, help, 'gauge');
-        for (const [labels, s] of store.entries())
-          out.push(`${name}${braces(labels)} ${formatValue(s.value)}`);
-      },
-    });
+    const store = family(name, help, 'gauge', labelNames, make, (out, labels, s) =>
+      out.push(`${name}${braces(labels)} ${formatValue(s.value)}`),
+    );
     const root = store.root;
     return {
       set: root ? root.set : () => noRoot(name),
@@ -271,23 +277,16 @@ export function createMetrics(): Metrics {
         },
       };
     };
-    const store = seriesStore(name, labelNames, make);
-    register(name, labelNames, {
-      name,
-      render(out) {
-        header(out, name, help, 'histogram');
-        for (const [labels, s] of store.entries()) {
-          const sep = labels === '' ? '' : ',';
-          let cumulative = 0;
-          for (let i = 0; i < bounds.length; i++) {
-            cumulative += s.counts[i]!;
-            out.push(`${name}_bucket{${labels}${sep}${leText[i]!}} ${formatValue(cumulative)}`);
-          }
-          out.push(`${name}_bucket{${labels}${sep}le="+Inf"} ${formatValue(s.count)}`);
-          out.push(`${name}_sum${braces(labels)} ${formatValue(s.sum)}`);
-          out.push(`${name}_count${braces(labels)} ${formatValue(s.count)}`);
-        }
-      },
+    const store = family(name, help, 'histogram', labelNames, make, (out, labels, s) => {
+      const sep = labels === '' ? '' : ',';
+      let cumulative = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        cumulative += s.counts[i]!;
+        out.push(`${name}_bucket{${labels}${sep}${leText[i]!}} ${formatValue(cumulative)}`);
+      }
+      out.push(`${name}_bucket{${labels}${sep}le="+Inf"} ${formatValue(s.count)}`);
+      out.push(`${name}_sum${braces(labels)} ${formatValue(s.sum)}`);
+      out.push(`${name}_count${braces(labels)} ${formatValue(s.count)}`);
     });
     const root = store.root;
     return {
