@@ -9,6 +9,7 @@ import {
   issuesOf,
   type BreakerCommand as Command,
 } from '@beacon/protocol';
+import type { z } from 'zod';
 import type { BreakerInput } from './decide.js';
 
 export type StreamName = 'commands' | 'probes' | 'outcomes';
@@ -60,43 +61,38 @@ export function decodeEntry(stream: StreamName, raw: RawEntry): Entry {
     return bad('not JSON');
   }
   const time = entryTime(id);
+  const good = (name: string, input: BreakerInput): GoodEntry => ({
+    ok: true,
+    stream,
+    id,
+    time,
+    name,
+    input,
+  });
+  const invalid = (error: z.ZodError): BadEntry => bad(describeIssues(issuesOf(error)));
   switch (stream) {
     case 'outcomes': {
       const r = CallOutcome.safeParse(value);
-      if (!r.success) return bad(describeIssues(issuesOf(r.error)));
-      return {
-        ok: true,
-        stream,
-        id,
-        time,
-        name: r.data.mcp_name,
-        input: { type: 'outcome', outcome: r.data },
-      };
+      if (!r.success) return invalid(r.error);
+      return good(r.data.mcp_name, { type: 'outcome', outcome: r.data });
     }
     case 'probes': {
       const r = ProbeResult.safeParse(value);
-      if (!r.success) return bad(describeIssues(issuesOf(r.error)));
-      return {
-        ok: true,
-        stream,
-        id,
-        time,
-        name: r.data.mcp_name,
-        input: { type: 'probe', result: r.data },
-      };
+      if (!r.success) return invalid(r.error);
+      return good(r.data.mcp_name, { type: 'probe', result: r.data });
     }
     case 'commands': {
       const r = BreakerCommand.safeParse(value);
-      if (!r.success) return bad(describeIssues(issuesOf(r.error)));
+      if (!r.success) return invalid(r.error);
       const c = r.data;
       return {
-        ok: true,
-        stream,
-        id,
-        time,
-        name: c.name,
+        ...good(c.name, {
+          type: 'command',
+          command: c.type,
+          actor: c.actor,
+          command_id: c.command_id,
+        }),
         command: c,
-        input: { type: 'command', command: c.type, actor: c.actor, command_id: c.command_id },
       };
     }
   }
