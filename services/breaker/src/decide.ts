@@ -12,7 +12,7 @@
 //   force_open / force_closed pin the circuit until `reset` (→ CLOSED, fresh statistics).
 import type { CallOutcome, HealthEvent, ProbeResult } from '@beacon/protocol';
 import { openWait, type BreakerConfig } from './settings.js';
-import { closedState, numbers, rate, type BreakerState } from './state.js';
+import { closedState, numbers, windowFigures, type BreakerState } from './state.js';
 import { FAILED, SLOW, advance, counts, record, type CallCode } from './window.js';
 
 export type BreakerCommandType = 'force_open' | 'force_closed' | 'reset';
@@ -153,18 +153,6 @@ function open(e: Emitter, now: number, config: BreakerConfig, data: Record<strin
     wait_ms: wait,
     open_until: new Date(now + wait).toISOString(),
   });
-}
-
-function windowFigures(s: BreakerState): Record<string, number | null> {
-  const c = counts(s.window);
-  return {
-    calls: c.calls,
-    failures: c.failures,
-    slow_calls: c.slow,
-    failure_rate: rate(c.failures, c.calls),
-    slow_call_rate: rate(c.slow, c.calls),
-    consecutive_failures: s.consecutive_failures,
-  };
 }
 
 /** Which threshold (if any) the state crosses at `fraction` of its configured value. */

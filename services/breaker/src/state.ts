@@ -93,20 +93,27 @@ export function rate(part: number, whole: number): number | null {
 
 export type Numbers = Record<string, number | string | null>;
 
-/** What the projection's `breaker` field shows (and what a new leader can check itself against). */
-export function numbers(s: BreakerState, config: BreakerConfig): Numbers {
+/** The window's figures and the failure streak: in transition events and in `numbers`. */
+export function windowFigures(s: BreakerState): Record<string, number | null> {
   const c = counts(s.window);
   return {
-    seq: s.seq,
-    forced: s.forced,
-    window_type: config.window_type,
-    window_size: config.window_size,
     calls: c.calls,
     failures: c.failures,
     slow_calls: c.slow,
     failure_rate: rate(c.failures, c.calls),
     slow_call_rate: rate(c.slow, c.calls),
     consecutive_failures: s.consecutive_failures,
+  };
+}
+
+/** What the projection's `breaker` field shows (and what a new leader can check itself against). */
+export function numbers(s: BreakerState, config: BreakerConfig): Numbers {
+  return {
+    seq: s.seq,
+    forced: s.forced,
+    window_type: config.window_type,
+    window_size: config.window_size,
+    ...windowFigures(s),
     degraded: s.degraded ? 1 : 0,
     opens: s.opens,
     opened_at: s.opened_at,
