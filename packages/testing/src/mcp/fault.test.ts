@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyFault, effectiveMode, FaultRequest, initialFault } from './fault.js';
+import { applyFault, effectiveMode, FaultRequest, initialFault, injectedErrors } from './fault.js';
 
 describe('fault switch', () => {
   it('keeps slow/flap settings across mode changes unless given', () => {
@@ -22,5 +22,19 @@ describe('fault switch', () => {
   it('rejects unknown modes and fields', () => {
     expect(FaultRequest.safeParse({ mode: 'sideways' }).success).toBe(false);
     expect(FaultRequest.safeParse({ mode: 'ok', speed: 1 }).success).toBe(false);
+  });
+
+  it('error mode answers every request of a message or batch, never a notification', () => {
+    const ping = { jsonrpc: '2.0', id: 7, method: 'ping' };
+    const note = { jsonrpc: '2.0', method: 'notifications/initialized' };
+    expect(injectedErrors('crm_mcp', ping)).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        error: { code: -32603, message: 'injected fault: crm_mcp is in error mode' },
+      },
+    ]);
+    expect(injectedErrors('crm_mcp', [note, { ...ping, id: 'a' }]).map((e) => e.id)).toEqual(['a']);
+    expect(injectedErrors('crm_mcp', note)).toEqual([]);
   });
 });

@@ -46,3 +46,23 @@ export function effectiveMode(state: FaultState, now: number): Exclude<FaultMode
   // Start with the failing half so a switch to `flap` is visible at once.
   return phase % 2 === 0 ? 'error' : 'ok';
 }
+
+/**
+ * The JSON-RPC answers an MCP server in `error` mode gives to a message (or batch): one error per
+ * request (anything with an `id`); notifications and responses get none. Each transport delivers
+ * them its own way (streamable HTTP in the POST response, SSE on the event stream).
+ */
+export function injectedErrors(
+  serverName: string,
+  body: unknown,
+): { jsonrpc: '2.0'; id: string | number; error: { code: number; message: string } }[] {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages
+    .map((m) => (m !== null && typeof m === 'object' ? (m as { id?: unknown }).id : undefined))
+    .filter((id): id is string | number => typeof id === 'string' || typeof id === 'number')
+    .map((id) => ({
+      jsonrpc: '2.0' as const,
+      id,
+      error: { code: -32603, message: `injected fault: ${serverName} is in error mode` },
+    }));
+}

@@ -1,13 +1,12 @@
-// One real MCP server over streamable HTTP (stateful sessions, SDK transport) with a fault switch.
-// `down` closes the listener and drops every connection and session, so clients see refused
-// connections; `slow` delays every response; `error` answers every JSON-RPC request with an error;
-// `flap` alternates error/ok. The switch is set in-process or over `POST /fault` on the same port
-// (unreachable while down: use the in-process handle or a fleet's control server then).
-import { randomUUID } from 'node:crypto';
+// One real MCP test server with a fault switch, over streamable HTTP (default, `/mcp`) or the
+// older HTTP+SSE transport (`/sse` + `/messages`); the transports live in streamable-endpoint.ts
+// and sse-endpoint.ts, the fault semantics here, shared by both. `down` closes the listener and
+// drops every connection and session, so clients see refused connections; `slow` delays every
+// MCP request; `error` answers every JSON-RPC request with an error; `flap` alternates error/ok.
+// The switch is set in-process or over `POST /fault` on the same port (unreachable while down:
+// use the in-process handle or a fleet's control server then).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
   applyFault,
   effectiveMode,
@@ -17,6 +16,9 @@ import {
   type FaultState,
 } from './fault.js';
 import { HttpBodyError, readJson, sendJson } from './http-util.js';
+import type { Handler, McpEndpoint, McpEndpointContext } from './mcp-endpoint.js';
+import { createSseEndpoint } from './sse-endpoint.js';
+import { createStreamableEndpoint } from './streamable-endpoint.js';
 import {
   applyToolsRequest,
   createToolCatalog,
@@ -26,8 +28,18 @@ import {
   type ToolSpec,
 } from './tools.js';
 
+/** The MCP transports a test server can speak (the registry's `transport.type` names). */
+export type McpTestTransport = 'streamable-http' | 'sse';
+
+const endpoints: Record<McpTestTransport, (ctx: McpEndpointContext) => McpEndpoint> = {
+  'streamable-http': createStreamableEndpoint,
+  sse: createSseEndpoint,
+};
+
 export interface McpTestServerOptions {
   readonly name: string;
+  /** Default `streamable-http`. */
+  readonly transport?: McpTestTransport;
   /** 0 (default) = a free port, kept across down/up. */
   readonly port?: number;
   readonly host?: string;
@@ -41,14 +53,16 @@ export interface McpTestServerOptions {
 
 export interface McpTestServerInfo {
   readonly name: string;
+  readonly transport: McpTestTransport;
   readonly url: string;
   readonly port: number;
   readonly fault: FaultState;
   readonly effective: Exclude<FaultMode, 'flap'>;
   readonly listening: boolean;
   readonly sessions: number;
-  /** Open standalone SSE streams (GET /mcp): where server notifications such as
-   * tools/list_changed travel; a client hears them only once its stream is open. */
+  /** Open server→client event streams (streamable HTTP: standalone GET /mcp streams; SSE: one
+   * per session): where notifications such as tools/list_changed travel, so a client hears them
+   * only once its stream is open. */
   readonly streams: number;
   readonly requests: number;
   readonly tools: readonly string[];
@@ -56,7 +70,8 @@ export interface McpTestServerInfo {
 
 export interface McpTestServer {
   readonly name: string;
-  /** MCP endpoint, e.g. `http://127.0.0.1:41234/mcp`. */
+  readonly transport: McpTestTransport;
+  /** MCP endpoint, e.g. `http://127.0.0.1:41234/mcp` (streamable HTTP) or `.../sse`. */
   readonly url: string;
   readonly port: number;
   /** Fault endpoint on the same port (`GET` / `POST {"mode": ...}`). */
@@ -66,11 +81,6 @@ export interface McpTestServer {
   setFault(request: FaultRequest | FaultMode): Promise<FaultState>;
   info(): McpTestServerInfo;
   close(): Promise<void>;
-}
-
-interface Session {
-  readonly transport: StreamableHTTPServerTransport;
-  readonly detach: () => void;
 }
 
 const listen = (server: Server, port: number, host: string): Promise<number> =>
@@ -86,15 +96,25 @@ const listen = (server: Server, port: number, host: string): Promise<number> =>
 export async function startMcpTestServer(options: McpTestServerOptions): Promise<McpTestServer> {
   const name = options.name;
   const host = options.host ?? '127.0.0.1';
+  const transport = options.transport ?? 'streamable-http';
+  if (!Object.hasOwn(endpoints, transport)) {
+    throw new TypeError(
+      `${name}: unknown MCP transport ${String(transport)} (use ${Object.keys(endpoints).join(' or ')})`,
+    );
+  }
   const maxSessions = options.maxSessions ?? 32;
   const tools = createToolCatalog(name, options.tools ?? defaultTools(name, options.toolCount));
-  const sessions = new Map<string, Session>();
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let fault = initialFault(Date.now(), options.fault ?? 'ok');
   let requests = 0;
-  let streams = 0;
   let closed = false;
   let listening = false;
+  const endpoint = endpoints[transport]({
+    name,
+    tools,
+    maxSessions,
+    mode: () => effectiveMode(fault, Date.now()),
+  });
 
   const delay = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -108,90 +128,17 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
       pendingDelays.add(entry);
     });
 
-  const closeSessions = async (): Promise<void> => {
-    const all = [...sessions.values()];
-    sessions.clear();
-    await Promise.all(all.map((s) => s.transport.close().catch(() => undefined)));
-  };
-
-  const newSession = async (): Promise<StreamableHTTPServerTransport> => {
-    const { server, detach } = tools.createServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      enableJsonResponse: true,
-      onsessioninitialized: (sid) => {
-        sessions.set(sid, { transport, detach });
-        while (sessions.size > maxSessions) {
-          const [oldest] = sessions.keys();
-          if (oldest === undefined) break;
-          const s = sessions.get(oldest);
-          sessions.delete(oldest);
-          void s?.transport.close().catch(() => undefined);
-        }
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
-      detach();
-    };
-    await server.connect(transport);
-    return transport;
-  };
-
-  const handleMcp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const mode = effectiveMode(fault, Date.now());
-    if (mode === 'slow') await delay(fault.slow_ms);
-    if (closed || !listening) {
-      res.destroy();
-      return;
-    }
-    let body: unknown;
-    if (req.method === 'POST') {
-      body = await readJson(req, 4 * 1024 * 1024);
-      if (effectiveMode(fault, Date.now()) === 'error') {
-        const msgs = Array.isArray(body) ? (body as unknown[]) : [body];
-        const ids = msgs
-          .map((m) =>
-            m !== null && typeof m === 'object' ? (m as { id?: unknown }).id : undefined,
-          )
-          .filter((id) => typeof id === 'string' || typeof id === 'number');
-        if (ids.length === 0) {
-          res.writeHead(202).end();
-          return;
-        }
-        const errors = ids.map((id) => ({
-          jsonrpc: '2.0',
-          id,
-          error: { code: -32603, message: `injected fault: ${name} is in error mode` },
-        }));
-        sendJson(res, 200, Array.isArray(body) ? errors : errors[0]);
+  // The fault switch in front of every MCP request, whatever the transport.
+  const mcpRoute =
+    (handler: Handler): Handler =>
+    async (req, res) => {
+      if (effectiveMode(fault, Date.now()) === 'slow') await delay(fault.slow_ms);
+      if (closed || !listening) {
+        res.destroy();
         return;
       }
-    }
-    const sid = req.headers['mcp-session-id'];
-    const existing = typeof sid === 'string' ? sessions.get(sid) : undefined;
-    if (existing !== undefined) {
-      if (req.method === 'GET') {
-        streams++;
-        res.once('close', () => streams--);
-      }
-      await existing.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (sid === undefined && req.method === 'POST' && isInitializeRequest(body)) {
-      const transport = await newSession();
-      await transport.handleRequest(req, res, body);
-      return;
-    }
-    sendJson(res, sid === undefined ? 400 : 404, {
-      jsonrpc: '2.0',
-      error: {
-        code: -32001,
-        message: sid === undefined ? 'Bad Request: no session' : 'Session not found',
-      },
-      id: null,
-    });
-  };
+      await handler(req, res);
+    };
 
   const handleFault = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method === 'POST') {
@@ -234,15 +181,16 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
   const http = createServer((req, res) => {
     requests++;
     const path = (req.url ?? '/').split('?')[0];
+    const mcp = endpoint.handler(path ?? '/');
     const route =
-      path === '/mcp'
-        ? handleMcp
+      mcp !== undefined
+        ? mcpRoute(mcp)
         : path === '/fault'
           ? handleFault
           : path === '/tools'
             ? handleTools
-            : null;
-    if (route === null) {
+            : undefined;
+    if (route === undefined) {
       sendJson(res, 404, { error: 'not found' });
       return;
     }
@@ -263,7 +211,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
     listening = false;
     const closedPromise = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeAllConnections();
-    await closeSessions();
+    await endpoint.closeSessions();
     await closedPromise;
   };
   const goUp = async (): Promise<void> => {
@@ -272,9 +220,11 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
     listening = true;
   };
 
+  const url = `${base}${endpoint.path}`;
   const handle: McpTestServer = Object.freeze({
     name,
-    url: `${base}/mcp`,
+    transport,
+    url,
     port,
     faultUrl: `${base}/fault`,
     tools,
@@ -288,13 +238,14 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
     },
     info: (): McpTestServerInfo => ({
       name,
-      url: `${base}/mcp`,
+      transport,
+      url,
       port,
       fault,
       effective: effectiveMode(fault, Date.now()),
       listening,
-      sessions: sessions.size,
-      streams,
+      sessions: endpoint.sessions(),
+      streams: endpoint.streams(),
       requests,
       tools: tools.list().map((t) => t.name),
     }),
@@ -307,7 +258,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
       }
       pendingDelays.clear();
       if (listening) await goDown();
-      else await closeSessions();
+      else await endpoint.closeSessions();
     },
   });
   if (fault.mode === 'down') await goDown();
