@@ -7,6 +7,7 @@ import type {
   LogEventInput,
   McpStatus,
   ProbeResult,
+  StatusMetadata,
 } from '@beacon/protocol';
 
 /** What the registry tracks per MCP between probes (mirrors the log plus two counters). */
@@ -101,6 +102,28 @@ export function decideProbe(
   const common = { mcp_name: name, timestamp, actor: REGISTRY_ACTOR };
   const circuitMeta = circuit === undefined ? {} : { circuit_state: circuit };
   const tools = probe.tools_count ?? state.toolsCount;
+  // Every status change of a probe cycle carries the previous status, the probe's error and
+  // latency, and when it was checked; `detail` is what differs (counts, flags, reason).
+  const statusChange = (
+    status: HealthStatus,
+    error: string | null,
+    detail: Pick<
+      StatusMetadata,
+      'tools_count' | 'failure_cycles' | 'enabled' | 'auto_disabled' | 'reason'
+    >,
+  ): LogEventInput => ({
+    type: 'mcp_status_change',
+    status,
+    metadata: {
+      previous_status: state.status,
+      error,
+      latency_ms: probe.latency_ms,
+      ...detail,
+      checked_at,
+      ...circuitMeta,
+    },
+    ...common,
+  });
 
   if (state.autoDisabled) {
     if (!probe.ok) {
@@ -119,23 +142,13 @@ export function decideProbe(
           data: { reprobes: state.reprobeAttempt + 1, latency_ms: probe.latency_ms },
           ...common,
         },
-        {
-          type: 'mcp_status_change',
-          status: 'healthy',
-          metadata: {
-            previous_status: state.status,
-            error: null,
-            latency_ms: probe.latency_ms,
-            tools_count: tools,
-            failure_cycles: 0,
-            enabled: true,
-            auto_disabled: false,
-            reason: 're_enabled',
-            checked_at,
-            ...circuitMeta,
-          },
-          ...common,
-        },
+        statusChange('healthy', null, {
+          tools_count: tools,
+          failure_cycles: 0,
+          enabled: true,
+          auto_disabled: false,
+          reason: 're_enabled',
+        }),
         {
           type: 'health_event',
           event_type: 'recovery',
@@ -183,21 +196,7 @@ export function decideProbe(
       };
     }
     const events: LogEventInput[] = [
-      {
-        type: 'mcp_status_change',
-        status: 'healthy',
-        metadata: {
-          previous_status: state.status,
-          error: null,
-          latency_ms: probe.latency_ms,
-          tools_count: tools,
-          failure_cycles: 0,
-          reason: 'probe',
-          checked_at,
-          ...circuitMeta,
-        },
-        ...common,
-      },
+      statusChange('healthy', null, { tools_count: tools, failure_cycles: 0, reason: 'probe' }),
     ];
     if (FAILING.has(state.status)) {
       events.push({
@@ -233,22 +232,12 @@ export function decideProbe(
   }
   if (cycles >= settings.failureCyclesToDisable) {
     events.push(
-      {
-        type: 'mcp_status_change',
-        status: 'inactive',
-        metadata: {
-          previous_status: state.status,
-          error: probe.error,
-          latency_ms: probe.latency_ms,
-          failure_cycles: cycles,
-          enabled: false,
-          auto_disabled: true,
-          reason: 'auto_disabled',
-          checked_at,
-          ...circuitMeta,
-        },
-        ...common,
-      },
+      statusChange('inactive', probe.error, {
+        failure_cycles: cycles,
+        enabled: false,
+        auto_disabled: true,
+        reason: 'auto_disabled',
+      }),
       {
         type: 'health_event',
         event_type: 'auto_disabled',
@@ -274,21 +263,13 @@ export function decideProbe(
     };
   }
   if (failed !== state.status) {
-    events.push({
-      type: 'mcp_status_change',
-      status: failed,
-      metadata: {
-        previous_status: state.status,
-        error: probe.error,
-        latency_ms: probe.latency_ms,
+    events.push(
+      statusChange(failed, probe.error, {
         tools_count: state.toolsCount,
         failure_cycles: cycles,
         reason: 'probe',
-        checked_at,
-        ...circuitMeta,
-      },
-      ...common,
-    });
+      }),
+    );
   }
   return { events, next: { ...state, status: failed, failureCycles: cycles } };
 }
