@@ -59,6 +59,25 @@ export function phaseOf(name: string, intervalMs: number): number {
   return (h >>> 0) % Math.max(1, intervalMs);
 }
 
+/** Queue the worker's counters when they differ from `before` (undefined: none saved yet). */
+function saveCounters(
+  batch: WriteBatch,
+  name: string,
+  before: McpState | undefined,
+  after: McpState,
+): void {
+  if (
+    before?.failureCycles === after.failureCycles &&
+    before.reprobeAttempt === after.reprobeAttempt
+  ) {
+    return;
+  }
+  batch.counters(name, {
+    failureCycles: after.failureCycles,
+    reprobeAttempt: after.reprobeAttempt,
+  });
+}
+
 export function createEngine(
   deps: EngineDeps,
   rows: readonly McpStatus[],
@@ -279,15 +298,7 @@ export function createEngine(
         deps.onProbe?.(result);
         // The breaker sees the probe after its status change is in the log.
         const batch = store.batch(fence).probe(result);
-        if (
-          d.next.failureCycles !== cur.state.failureCycles ||
-          d.next.reprobeAttempt !== cur.state.reprobeAttempt
-        ) {
-          batch.counters(name, {
-            failureCycles: d.next.failureCycles,
-            reprobeAttempt: d.next.reprobeAttempt,
-          });
-        }
+        saveCounters(batch, name, cur.state, d.next);
         if (d.reprobeAt !== undefined) batch.due(name, d.reprobeAt);
         await commitBatch(batch);
         if (d.next.autoDisabled && !cur.state.autoDisabled) {
@@ -347,16 +358,7 @@ export function createEngine(
     const item = change.item;
     fleet.set(name, item);
     if (before?.owner !== item.owner) batch.owner(name, item.owner);
-    if (
-      before === undefined ||
-      before.state.failureCycles !== item.state.failureCycles ||
-      before.state.reprobeAttempt !== item.state.reprobeAttempt
-    ) {
-      batch.counters(name, {
-        failureCycles: item.state.failureCycles,
-        reprobeAttempt: item.state.reprobeAttempt,
-      });
-    }
+    saveCounters(batch, name, before?.state, item.state);
     if (change.reprobeAt !== undefined) batch.due(name, change.reprobeAt);
     if (change.reconnect) closeSession(name);
     if (!probesNormally(item.state)) {
