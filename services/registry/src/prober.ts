@@ -2,9 +2,10 @@
 // notifications/initialized, then `ping`), kept open between probes. A probe is bounded by the
 // MCP's timeout whatever the server does; `tools/list` is refreshed on (re)connect and on
 // `notifications/tools/list_changed`. Errors are classified: reachable-but-failing is
-// `unhealthy`, cannot-connect or dropped is `disconnected`.
+// `unhealthy`, cannot-connect or dropped is `disconnected`. An `sse` session ends with its event
+// stream (the SDK's EventSource would otherwise reopen it onto a session nobody initialized).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import {
   getDefaultEnvironment,
   StdioClientTransport,
@@ -90,6 +91,13 @@ export function classify(err: unknown): Failure {
     if (err.code === (ErrorCode.ConnectionClosed as number))
       return { outcome: 'disconnected', message, dropSession: true };
     return { outcome: 'error', message, dropSession: false };
+  }
+  if (err instanceof SseError) {
+    // The SSE stream could not be opened or was lost. An HTTP status means the server answered
+    // (reachable but failing); none means the connection itself failed or ended.
+    return err.code === undefined
+      ? { outcome: 'disconnected', message, dropSession: true }
+      : { outcome: 'error', message: `HTTP ${err.code}: ${message}`, dropSession: true };
   }
   if (err instanceof StreamableHTTPError) {
     // 404/400: the server forgot our session (it restarted); the fresh connect decides.
@@ -257,7 +265,18 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         options.onDropped();
       }
     };
-    client.onerror = (err) => log.debug({ err }, 'MCP transport error');
+    client.onerror = (err) => {
+      if (err instanceof SseError && live === candidate) {
+        // The SSE stream is gone (server stopped or restarted). Left alone, the EventSource
+        // reopens it by itself and silently attaches to a new session that was never
+        // initialized; end this session instead and let the next probe connect afresh.
+        log.info({ err }, 'MCP event stream lost');
+        void drop(candidate, false);
+        if (!closed) options.onDropped();
+        return;
+      }
+      log.debug({ err }, 'MCP transport error');
+    };
     live = candidate;
     return candidate;
   };
