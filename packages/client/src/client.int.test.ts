@@ -2,13 +2,11 @@
 // follows events appended through the real event log, survives an edge restart (drain 1012, then
 // the edge is gone for a while) by resuming with since/epoch, ending with exactly the log's event
 // sequence, and keeps one connection across token expiry by refreshing with an `auth` message.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
   freePort,
-  startProcess,
   startRedis,
+  startService,
   uniquePrefix,
   waitFor,
   type ProcessHandle,
@@ -22,10 +20,6 @@ import { createBeaconClient } from './client.js';
 import type { BeaconClient } from './types.js';
 import type { WebSocketConstructor } from './socket.js';
 
-const EDGE_MAIN = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../services/edge/dist/main.js',
-);
 const SECRET = 'client-int-test-secret-0123456789';
 
 let redis: RedisHandle;
@@ -44,8 +38,7 @@ async function token(sub: string, ttlS: number): Promise<string> {
 }
 
 async function startEdge(): Promise<ProcessHandle> {
-  return startProcess(process.execPath, [EDGE_MAIN], {
-    name: 'edge',
+  return startService('edge', {
     env: {
       REDIS_URL: redis.url,
       BEACON_REDIS_PREFIX: prefix,

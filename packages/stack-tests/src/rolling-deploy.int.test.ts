@@ -4,12 +4,11 @@
 // come back through HAProxy with `since`/`epoch` on another edge. Every client must end with
 // exactly the appended sequence: nothing lost, nothing twice, in order, no resync.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
   freePort,
-  startProcess,
   startRedis,
+  startService,
   uniquePrefix,
   waitFor,
   type ProcessHandle,
@@ -18,13 +17,12 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startHaproxy, type Haproxy } from './haproxy.js';
-import { REPO_ROOT, signToken } from './stack-harness.js';
+import { signToken } from './stack-harness.js';
 import { createClientFleet, type ClientFleet, type FleetClient } from './ws-fleet.js';
 
 const CLIENTS = Number(process.env.BEACON_ROLLING_CLIENTS ?? 2000);
 const EDGES = 3;
 const APPENDS_PER_SECOND = 20;
-const EDGE_MAIN = join(REPO_ROOT, 'services/edge/dist/main.js');
 
 const began = Date.now();
 /** Progress on stderr, so a slow or stuck run shows where it is. */
@@ -72,7 +70,7 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
 
     const secret = randomBytes(24).toString('hex');
     const startEdge = async (name: string, port: number): Promise<ProcessHandle> => {
-      const proc = await startProcess(process.execPath, [EDGE_MAIN], {
+      const proc = await startService('edge', {
         name,
         env: {
           REDIS_URL: redis!.url,

@@ -20,6 +20,7 @@ export {
   type ProcessHandle,
   type StartProcessOptions,
 } from './process.js';
+export { serviceMain, startService, type StartServiceOptions } from './service.js';
 export { containerRuntimeAvailable } from './container-runtime.js';
 export { redisCommand, pingOk } from './resp.js';
 export * from './mcp/index.js';

@@ -4,12 +4,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { EventLog } from '@beacon/event-log';
 import {
   startMcpTestServer,
-  startProcess,
   startRedis,
+  startService,
   uniquePrefix,
   waitFor,
   type McpTestServer,
@@ -26,7 +25,6 @@ import {
   type EventRecorder,
 } from './test-support.js';
 
-const REGISTRY_MAIN = fileURLToPath(new URL('../../registry/dist/main.js', import.meta.url));
 const PROBE_MS = 300;
 
 describe('probe results from the real registry', () => {
@@ -63,8 +61,7 @@ describe('probe results from the real registry', () => {
       ]),
     );
     breaker = await startBreakerInProcess({ url: redisServer.url, prefix });
-    registry = await startProcess(process.execPath, [REGISTRY_MAIN], {
-      name: 'registry',
+    registry = await startService('registry', {
       env: {
         REDIS_URL: redisServer.url,
         BEACON_REDIS_PREFIX: prefix,

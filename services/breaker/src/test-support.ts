@@ -1,7 +1,6 @@
 // Helpers shared by the breaker's integration tests and benchmark: start a breaker (in this
 // process or as a real child process), register MCPs in the log, and record every event the log
 // delivers with the time it arrived. Not used by the service itself.
-import { fileURLToPath } from 'node:url';
 import { createEventLog, type EventLog, type Subscription } from '@beacon/event-log';
 import type {
   BreakerSettings,
@@ -11,12 +10,10 @@ import type {
   StoredEvent,
 } from '@beacon/protocol';
 import { createLogger, loadConfig } from '@beacon/runtime';
-import { startProcess, waitFor, type ProcessHandle } from '@beacon/testing';
+import { startService, waitFor, type ProcessHandle } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { BreakerWorkerConfig } from './config.js';
 import { startBreakerWorker, type BreakerWorker } from './worker.js';
-
-export const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 export interface BreakerEnv {
   readonly url: string;
@@ -47,7 +44,7 @@ export async function startBreakerInProcess(o: BreakerEnv): Promise<BreakerWorke
 export function startBreakerProcess(
   o: BreakerEnv & { readonly id: string },
 ): Promise<ProcessHandle> {
-  return startProcess('node', [MAIN_JS], {
+  return startService('breaker', {
     name: `breaker-${o.id}`,
     env: { ...envOf(o), BEACON_BREAKER_ID: o.id, LOG_LEVEL: 'info', ...o.env },
     readyLine: /breaker ready/,

@@ -3,13 +3,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, startProcess, waitFor } from '@beacon/testing';
+import { freePort, startService, waitFor } from '@beacon/testing';
 import { afterAll, expect, it } from 'vitest';
 
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const stops: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const s of stops.reverse()) await s();
@@ -19,8 +17,8 @@ it('starts N servers, writes the fleet file and switches faults over the control
   const dir = mkdtempSync(join(tmpdir(), 'beacon-demo-'));
   const fleetFile = join(dir, 'fleet.json');
   const [mcpPort, controlPort] = [await freePort(), await freePort()];
-  const proc = await startProcess(process.execPath, [main, '--write-fleet', fleetFile], {
-    name: 'demo-mcp',
+  const proc = await startService('demo-mcp', {
+    args: ['--write-fleet', fleetFile],
     env: {
       BEACON_DEMO_MCP_COUNT: '3',
       // Consecutive ports from a free one; a clash would fail start-up loudly.

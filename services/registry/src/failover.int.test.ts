@@ -3,10 +3,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   startMcpFleet,
-  startProcess,
+  startService,
   startRedis,
   uniquePrefix,
   waitFor,
@@ -17,7 +16,6 @@ import {
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { brokenTransitions, readLog } from './test-support.js';
 
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const LEASE_TTL_MS = 1_500;
 
 let redis: RedisHandle;
@@ -42,7 +40,7 @@ it('kill -9 of the active registry: the standby takes over, transitions stay exa
     JSON.stringify({ mcps: fleet.entries({ probe_interval_ms: 200, timeout_ms: 300 }) }),
   );
   const start = (id: string): Promise<ProcessHandle> =>
-    startProcess(process.execPath, [main], {
+    startService('registry', {
       name: `registry-${id}`,
       env: {
         REDIS_URL: redis.url,

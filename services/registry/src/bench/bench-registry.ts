@@ -5,10 +5,9 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ProbeResult } from '@beacon/protocol';
-import { freePort, startMcpFleet, startProcess, startRedis, waitFor } from '@beacon/testing';
+import { freePort, startMcpFleet, startRedis, startService, waitFor } from '@beacon/testing';
 import { Redis } from 'ioredis';
 
 const { values } = parseArgs({
@@ -24,7 +23,6 @@ const MCPS = Number(values.mcps);
 const INTERVAL = Number(values.interval);
 const SECONDS = Number(values.seconds);
 const INCIDENT = Number(values.incident);
-const main = fileURLToPath(new URL('../main.js', import.meta.url));
 const CLK_TCK = 100;
 const LAG = 'beacon_registry_probe_lag_seconds';
 
@@ -77,8 +75,7 @@ async function run(): Promise<void> {
   );
   const healthPort = await freePort();
   const prefix = 'benchreg';
-  const registry = await startProcess(process.execPath, [main], {
-    name: 'registry',
+  const registry = await startService('registry', {
     env: {
       REDIS_URL: redisHandle.url,
       BEACON_REDIS_PREFIX: prefix,
