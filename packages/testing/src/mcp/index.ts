@@ -1,5 +1,5 @@
-// MCP test servers: real MCP over streamable HTTP (one or a fleet, with fault switches and a
-// control API) and a runnable stdio server.
+// MCP test servers: real MCP over streamable HTTP or the older HTTP+SSE transport (one or a fleet,
+// with fault switches and a control API) and a runnable stdio server.
 export * from './fault.js';
 export * from './tools.js';
 export * from './http-server.js';
