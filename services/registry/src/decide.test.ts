@@ -11,6 +11,7 @@ import {
   type DecideSettings,
   type McpState,
 } from './decide.js';
+import { kinds } from './test-support.js';
 
 const settings: DecideSettings = {
   failureCyclesToDisable: 3,
@@ -43,14 +44,6 @@ const given = (over: Partial<McpState> = {}): McpState => ({
   ...initialState('billing_mcp', true),
   ...over,
 });
-const kinds = (events: readonly LogEventInput[]): string[] =>
-  events.map((e) =>
-    e.type === 'mcp_status_change'
-      ? `status:${e.status}`
-      : e.type === 'health_event'
-        ? e.event_type
-        : e.type,
-  );
 /** Every decided event must be a valid log event (it is validated again before append). */
 const valid = (events: readonly LogEventInput[]): void => {
   for (const e of events) expect(LogEvent.safeParse(e).success).toBe(true);

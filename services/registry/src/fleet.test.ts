@@ -1,11 +1,12 @@
 // Given/when/then tests of fleet changes: the fleet file parser, admin command plans and the
 // file reconcile rule (the file only removes what it still owns).
-import { LogEvent, McpConfigInput, type LogEventInput, type McpConfig } from '@beacon/protocol';
+import { LogEvent, McpConfigInput, type McpConfig } from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
 import { initialState } from './decide.js';
 import { describeFleetIssue, parseFleetFile } from './fleet-file.js';
 import { CommandRefused, planCommand, type FleetItem, type Owner } from './fleet-ops.js';
 import { reconcileFleet } from './reconcile.js';
+import { kinds } from './test-support.js';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 const cfg = (name: string, extra: Record<string, unknown> = {}): McpConfig =>
@@ -21,14 +22,6 @@ const item = (config: McpConfig, owner: Owner = 'admin', state = {}): FleetItem 
 });
 const fleetOf = (...items: FleetItem[]): Map<string, FleetItem> =>
   new Map(items.map((i) => [i.config.name, i]));
-const kinds = (events: readonly LogEventInput[]): string[] =>
-  events.map((e) =>
-    e.type === 'mcp_status_change'
-      ? `status:${e.status}`
-      : e.type === 'health_event'
-        ? e.event_type
-        : e.type,
-  );
 const common = { actor: 'alice', command_id: 'c1', issued_at: NOW };
 
 describe('parseFleetFile', () => {

@@ -11,6 +11,7 @@ import {
 import {
   type CommandResult,
   type LogEvent,
+  type LogEventInput,
   type McpStatus,
   type RegistryCommand,
   type StoredEvent,
@@ -175,7 +176,7 @@ export async function readLog(url: string, prefix: string): Promise<LogEvent[]> 
 }
 
 /** Compact view of an MCP's log: `status:healthy`, `recovery`, `mcp_registered`, ... */
-export function kinds(events: readonly (LogEvent | StoredEvent)[]): string[] {
+export function kinds(events: readonly (LogEventInput | StoredEvent)[]): string[] {
   return events.map((x) => {
     const e = 'event' in x ? x.event : x;
     return e.type === 'mcp_status_change'
