@@ -1,6 +1,8 @@
 // The HTTP API under /api: fleet reads for any valid token (filtered by its `mcps` claim),
 // fleet writes and circuit actions for admins only. Writes become worker commands and are
 // answered once the worker reports the resulting event's offset (and this edge has mirrored it).
+// Whether an MCP exists is the worker's answer (not_found → 404), not this edge's mirror: the
+// mirror may lag the log, and a write right after a register on another edge must still apply.
 import type { EventLog } from '@beacon/event-log';
 import {
   BeaconError,
@@ -86,12 +88,6 @@ export function mountAdmin(deps: AdminDeps): void {
     const name = parseOrThrow(McpName, raw, 'MCP name');
     if (!p.filter(name)) throw new BeaconError('not_found', `MCP ${name} not found`);
     return name;
-  }
-
-  function mustExist(name: string): void {
-    if (mirror.ready && mirror.row(name) === undefined) {
-      throw new BeaconError('not_found', `MCP ${name} not found`);
-    }
   }
 
   function mayWrite(p: Principal, name: string): void {
@@ -187,7 +183,6 @@ export function mountAdmin(deps: AdminDeps): void {
       const patch = parseOrThrow(McpConfigPatch, body(b, info), 'MCP update');
       const keys = Object.keys(patch);
       if (keys.length === 0) throw new BeaconError('invalid', 'empty update: nothing to change');
-      mustExist(name);
       const result =
         keys.length === 1 && patch.enabled !== undefined
           ? await commands.registry({ type: patch.enabled ? 'enable' : 'disable', name }, p.sub)
@@ -203,7 +198,6 @@ export function mountAdmin(deps: AdminDeps): void {
       requireAdmin(p);
       const name = nameParam(info, p);
       mayWrite(p, name);
-      mustExist(name);
       return answer(await commands.registry({ type: 'remove', name }, p.sub), 200, name);
     }),
   );
@@ -216,7 +210,6 @@ export function mountAdmin(deps: AdminDeps): void {
       const name = nameParam(info, p);
       mayWrite(p, name);
       const { action } = parseOrThrow(CircuitBody, body(b, info), 'circuit action');
-      mustExist(name);
       return answer(await commands.breaker({ type: action, name }, p.sub), 200, name);
     }),
   );
