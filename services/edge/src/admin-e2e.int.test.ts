@@ -15,11 +15,13 @@ import {
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import { mintToken, record, startEdgeProcess, type EdgeProcess } from './test-support.js';
 
 const REGISTRY_MAIN = fileURLToPath(new URL('../../registry/dist/main.js', import.meta.url));
 const BREAKER_MAIN = fileURLToPath(new URL('../../breaker/dist/main.js', import.meta.url));
 const NAME = 'billing_mcp';
+/** Long on purpose: the connection count must reach system_metrics without waiting for these. */
+const SLOW_TICK_MS = 30_000;
 
 let redis: RedisHandle;
 let mcp: McpTestServer;
@@ -40,6 +42,7 @@ beforeAll(async () => {
         ...common,
         BEACON_REGISTRY_HEALTH_PORT: '0',
         BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
+        BEACON_METRICS_INTERVAL_MS: String(SLOW_TICK_MS),
       },
       readyLine: /registry \S+ started/,
       readyTimeoutMs: 60_000,
@@ -56,7 +59,9 @@ beforeAll(async () => {
       readyTimeoutMs: 60_000,
     }),
   );
-  edge = await startEdgeProcess(redis.url, prefix);
+  edge = await startEdgeProcess(redis.url, prefix, {
+    BEACON_HEARTBEAT_MS: String(SLOW_TICK_MS),
+  });
   procs.push(edge.proc);
   admin = await mintToken({ sub: 'ada', role: 'admin' });
   viewer = await mintToken({ sub: 'vic', role: 'viewer' });
@@ -249,5 +254,41 @@ describe('admin API against the real registry and breaker', () => {
         },
       });
     }
+  });
+
+  it('system_metrics counts a connected client without waiting for the next tick', async () => {
+    const socket = record(edge.ws, { token: viewer });
+    await socket.waitFor((x) => x.of('initial_status').length === 1, 'initial_status');
+    const since = Date.now();
+    // Edge heartbeats and the registry's periodic tick are both SLOW_TICK_MS apart: only a
+    // heartbeat on connect and a registry that watches heartbeats can make this in time.
+    const counted = await socket.waitFor(
+      (x) =>
+        x.of('system_metrics').find((m) => (m.metrics as { connections: number }).connections >= 1),
+      'system_metrics counting the connection',
+      10_000,
+    );
+    expect(counted.metrics).toMatchObject({ edges: 1, connections: 1 });
+    expect(Date.now() - since).toBeLessThan(SLOW_TICK_MS / 3);
+
+    const watcher = record(edge.ws, { token: viewer });
+    await watcher.waitFor((x) => x.of('initial_status').length === 1, 'second client');
+    await watcher.waitFor(
+      (x) =>
+        x
+          .of('system_metrics')
+          .find((m) => (m.metrics as { connections: number }).connections === 2),
+      'system_metrics counting both connections',
+      10_000,
+    );
+    socket.close();
+    await watcher.waitFor(
+      (x) =>
+        x.of('system_metrics').at(-1)?.metrics !== undefined &&
+        (x.of('system_metrics').at(-1)?.metrics as { connections: number }).connections === 1,
+      'system_metrics after one client left',
+      10_000,
+    );
+    watcher.close();
   });
 });

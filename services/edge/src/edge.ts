@@ -78,6 +78,7 @@ export function createEdge(options: EdgeOptions): Edge {
     settings,
     metrics,
     logger,
+    onCountChange: () => heartbeat.nudge(),
   });
   const startedAt = new Date().toISOString();
   let listenSocket: us_listen_socket | null = null;

@@ -29,6 +29,8 @@ export interface SessionsDeps {
   readonly settings: SessionSettings;
   readonly metrics: EdgeMetrics;
   readonly logger: Logger;
+  /** A connection opened or closed (the heartbeat reports the count soon). */
+  readonly onCountChange?: () => void;
 }
 
 export interface Sessions {
@@ -94,6 +96,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
       conn.open = true;
       sockets.add(ws);
       metrics.connections.set(sockets.size);
+      deps.onCountChange?.();
       // Started after this uWS callback returns: see Delivery.sendFresh.
       later(conn, () => {
         if (conn.resume === null) {
@@ -110,6 +113,7 @@ export function createSessions(deps: SessionsDeps): Sessions {
       sockets.delete(ws);
       delivery.forget(ws);
       metrics.connections.set(sockets.size);
+      deps.onCountChange?.();
       let why: CloseReason = conn.closeReason ?? 'other';
       if (conn.closeReason === null) {
         if (code === 1000 || code === 1001 || code === 1005) why = 'client';

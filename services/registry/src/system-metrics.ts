@@ -1,6 +1,8 @@
 // `system_metrics`: fleet totals from the projection mirror, live edges and their connections
 // from edge heartbeats, and the log's event rate. Published on the side channel every few
-// seconds and, when the totals change, at most every 250 ms.
+// seconds and, when the totals change, at most every 250 ms. Heartbeats are read every second
+// (not only at the publish tick) so a client connecting or an edge joining or dying shows up
+// within about a second, not a whole interval later.
 import type { EventLog, RedisClient } from '@beacon/event-log';
 import type { Keyspace, McpStatus, SystemMetrics } from '@beacon/protocol';
 import type { Logger } from 'pino';
@@ -35,6 +37,9 @@ export function countEdges(
   }
   return { edges, connections };
 }
+
+/** Edge heartbeats are read this often between publish ticks (at most). */
+const EDGE_SCAN_MS = 1_000;
 
 /** Hash fields of dead edges older than this are removed (the edge could not clean up). */
 const LEFTOVER_MS = 10 * 60_000;
@@ -97,6 +102,8 @@ export function computeSystemMetrics(
 /** The totals a dashboard should see change at once (not the rate, which always moves). */
 const fingerprint = (m: SystemMetrics): string =>
   [
+    m.edges,
+    m.connections,
     m.total_mcps,
     m.healthy_mcps,
     m.unhealthy_mcps,
@@ -122,6 +129,8 @@ export function startMetricsPublisher(options: {
   readonly rows: () => Iterable<McpStatus>;
   /** Events seen by the mirror so far (for events per second). */
   readonly eventCount: () => number;
+  /** How often edge heartbeats are read between ticks; default 1 s. */
+  readonly edgeScanMs?: number;
   readonly logger: Logger;
 }): MetricsPublisher {
   const log = options.logger.child({ component: 'system-metrics' });
@@ -171,26 +180,51 @@ export function startMetricsPublisher(options: {
     await publish();
   };
 
+  let scanning = false;
+  const scanEdges = async (): Promise<void> => {
+    if (scanning) return;
+    scanning = true;
+    try {
+      edges = await readEdges();
+      nudge();
+    } catch (err) {
+      log.debug({ err }, 'could not read edge heartbeats');
+    } finally {
+      scanning = false;
+    }
+  };
+
   const interval = setInterval(() => {
     if (!stopped)
       tick().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
   }, options.intervalMs);
+  // Every tick reads heartbeats anyway: scan in between only when ticks are further apart.
+  const scanMs = options.edgeScanMs ?? EDGE_SCAN_MS;
+  const scan =
+    scanMs < options.intervalMs
+      ? setInterval(() => {
+          if (!stopped) void scanEdges();
+        }, scanMs)
+      : null;
   void tick().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
 
+  function nudge(): void {
+    if (stopped || pending !== null) return;
+    if (fingerprint(computeSystemMetrics(options.rows(), edges, rate)) === published) return;
+    const wait = Math.max(0, lastPublishAt + 250 - Date.now());
+    pending = setTimeout(() => {
+      pending = null;
+      if (!stopped)
+        publish().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
+    }, wait);
+  }
+
   return {
-    nudge() {
-      if (stopped || pending !== null) return;
-      if (fingerprint(computeSystemMetrics(options.rows(), edges, rate)) === published) return;
-      const wait = Math.max(0, lastPublishAt + 250 - Date.now());
-      pending = setTimeout(() => {
-        pending = null;
-        if (!stopped)
-          publish().catch((err: unknown) => log.warn({ err }, 'system_metrics publish failed'));
-      }, wait);
-    },
+    nudge,
     stop() {
       stopped = true;
       clearInterval(interval);
+      if (scan !== null) clearInterval(scan);
       if (pending !== null) clearTimeout(pending);
     },
   };
