@@ -142,6 +142,37 @@ function suite(name: string, makeTarget: () => Promise<Target>): void {
       await sub.close();
     });
 
+    it('survives garbage written behind its back: a corrupt row and a corrupt stream entry', async () => {
+      const log = newLog();
+      await appendAll(log, ['good', 'bad']);
+      const rec = recorder();
+      const sub = await log.subscribe(rec);
+      await log.redis.hset(log.keys.mcp('bad'), 'health_status', '"sleepy"');
+      expect((await log.snapshot()).mcps.map((m) => m.name)).toEqual(['good']);
+      await log.redis.xadd(log.keys.log, '*', 'e', '{not json', 'p', '0-0');
+      const last = await log.append(statusChange('good', 0, 1));
+      expect((await history(log)).map((e) => e.event.type)).toEqual([
+        'mcp_registered',
+        'mcp_registered',
+        'mcp_status_change',
+      ]);
+      // The chain of predecessors skips the foreign entry, so the subscriber neither stalls nor
+      // resynchronises; a replay across it delivers the same.
+      await waitFor(() => sub.offset === last.offset, { timeoutMs: 20_000, message: 'caught up' });
+      expect(rec.snapshots).toHaveLength(1);
+      expect(rec.events.map((e) => e.offset)).toEqual([last.offset]);
+      const resumed = recorder();
+      const first = (await history(log))[0]!;
+      const sub2 = await log.subscribe(resumed, {
+        after: { offset: first.offset, epoch: sub.epoch },
+      });
+      await waitFor(() => sub2.offset === last.offset, { timeoutMs: 20_000, message: 'replayed' });
+      expect(resumed.snapshots).toHaveLength(0);
+      expect(resumed.events).toHaveLength(2);
+      await sub2.close();
+      await sub.close();
+    });
+
     it('8 writers x 5,000 appends: stream, projection and a live subscriber agree exactly', async () => {
       const log = newLog();
       const names = Array.from({ length: 8 * 4 }, (_, i) => `mcp-${i}`);

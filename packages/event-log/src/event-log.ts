@@ -65,6 +65,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
   defineScripts(redis);
   const scripts = redis as unknown as ScriptCommands;
   const mcpKeyPrefix = keys.mcp('');
+  const logger = options.logger?.child({ component: 'event-log' });
 
   // One script for one event and for many: a single code path holds the log's invariants.
   async function append(input: LogEventInput, fence?: Fence | null): Promise<AppendResult> {
@@ -135,10 +136,33 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     for (let i = 2; i + 1 < reply.length; i += 2) {
       const name = reply[i] as string;
       const flat = reply[i + 1] as string[];
-      if (flat.length > 0) mcps.push(decodeRow(name, flat));
+      if (flat.length === 0) continue;
+      try {
+        mcps.push(decodeRow(name, flat));
+      } catch (err) {
+        // Only writes that bypassed append() can corrupt a row: leave it out rather than fail
+        // every snapshot (and so every edge start) because of one bad key.
+        logger?.error({ err, mcp: name }, 'corrupt projection row skipped');
+      }
     }
     mcps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { epoch: reply[0] as string, offset: reply[1] as string, mcps };
+  }
+
+  /**
+   * Entries that fail to decode were not written by append(); they are skipped (and logged), so
+   * a reader never stalls on them: the predecessor check then sees the hole and resynchronises.
+   */
+  function decodeEntries(entries: readonly [string, string[]][]): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    for (const entry of entries) {
+      try {
+        out.push(decodeEntry(entry));
+      } catch (err) {
+        logger?.error({ err, offset: entry[0] }, 'corrupt stream entry skipped');
+      }
+    }
+    return out;
   }
 
   async function replay(after: string, limit: number, until?: string): Promise<StoredEvent[]> {
@@ -149,7 +173,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
       string,
       string[],
     ][];
-    return entries.map(decodeEntry);
+    return decodeEntries(entries);
   }
 
   async function* history(
@@ -173,7 +197,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
       string,
       string[],
     ][];
-    return entries.map(decodeEntry);
+    return decodeEntries(entries);
   }
 
   async function firstOffset(): Promise<string | null> {
