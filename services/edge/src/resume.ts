@@ -11,8 +11,13 @@ import type { EdgeMetrics } from './edge-metrics.js';
 import { wireJson, type Mirror } from './mirror.js';
 
 const STREAM_BATCH = 1000;
-/** How long a resume from an offset this edge has not seen yet may wait for it. */
-const AHEAD_WAIT_MS = 5_000;
+/**
+ * How long a resume from an offset this edge has not seen yet may wait for it. Edges normally
+ * trail each other by milliseconds; an offset that stays ahead longer is one this log lost (a
+ * Redis restored without its last writes) or an edge that is stuck, and the client is better
+ * served by fresh state than by a longer silence.
+ */
+export const AHEAD_WAIT_MS = 2_000;
 
 export type Resume = (ws: Ws, conn: ConnData, since: string, epoch: string) => void;
 
