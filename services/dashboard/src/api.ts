@@ -1,14 +1,7 @@
 // HTTP calls the dashboard makes: who-am-I, event history, admin writes (edge) and the demo fleet's
 // fault switches (demo-mcp control API). Every answer is validated; failures become ApiError with
 // the server's own message so the UI can show it verbatim.
-import {
-  LogEvent,
-  McpStatus,
-  Offset,
-  SystemMetricsMessage,
-  ZERO_OFFSET,
-  compareOffsets,
-} from '@beacon/protocol';
+import { LogEvent, McpStatus, Offset, ZERO_OFFSET, compareOffsets } from '@beacon/protocol';
 import { z } from 'zod';
 
 export class ApiError extends Error {
@@ -55,8 +48,6 @@ export interface Api {
   remove(name: string): Promise<unknown>;
   circuit(name: string, action: CircuitAction): Promise<unknown>;
   fleet(): Promise<McpStatus[]>;
-  /** Latest system_metrics (404 until the registry published one). */
-  metrics(): Promise<SystemMetricsMessage>;
 }
 
 async function errorMessage(res: Response): Promise<string> {
@@ -146,9 +137,6 @@ export function createApi(base: string, getToken: () => string | null): Api {
     remove: (name) => call('DELETE', `/api/mcps/${encodeURIComponent(name)}`),
     circuit: (name, action) =>
       call('POST', `/api/mcps/${encodeURIComponent(name)}/circuit`, { action }),
-    async metrics() {
-      return SystemMetricsMessage.parse(await call('GET', '/api/metrics'));
-    },
     async fleet() {
       const body = await call('GET', '/api/mcps');
       const parsed = z

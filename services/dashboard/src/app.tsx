@@ -158,19 +158,15 @@ function Dashboard({
   useEffect(() => {
     // Read-only diagnostics for tests, the benchmark and curious operators (devtools console).
     exposeDiagnostics(store);
+    // The edge sends the latest system_metrics right after initial_status: no read needed here.
     store.start();
-    // One read so the summary is filled before the next system_metrics broadcast (not polling).
-    api.metrics().then(
-      (m) => store.seedMetrics(m),
-      () => undefined,
-    );
     const online = (): void => store.client.reconnectNow();
     window.addEventListener('online', online);
     return () => {
       window.removeEventListener('online', online);
       store.stop();
     };
-  }, [store, api]);
+  }, [store]);
 
   // A browser cannot see why an upgrade failed (401 looks like 1006). After repeated failed
   // connects, ask the edge once whether the token is still good: the answer is either "sign in

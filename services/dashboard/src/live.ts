@@ -11,7 +11,7 @@ import {
   type EventInfo,
   type WebSocketConstructor,
 } from '@beacon/client';
-import type { McpStatus, ProbeSample, SystemMetrics, SystemMetricsMessage } from '@beacon/protocol';
+import type { McpStatus, ProbeSample, SystemMetrics } from '@beacon/protocol';
 import { createProbeHistory, type ProbePoint } from './probe-history.js';
 
 export interface TimelineEntry {
@@ -58,8 +58,6 @@ export interface LiveStore {
   /** Recent probe samples of one MCP, oldest first, as of the last published snapshot. */
   probePoints(name: string): readonly ProbePoint[];
   readonly client: BeaconClient;
-  /** Metrics read once over HTTP at start, shown until the first live system_metrics. */
-  seedMetrics(message: SystemMetricsMessage): void;
   start(): void;
   stop(): void;
 }
@@ -123,7 +121,6 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
   let resyncedAt: number | null = null;
   let hasSnapshot = false;
   let rows: readonly McpStatus[] = [];
-  let seeded: SystemMetricsMessage | null = null;
   const probes = createProbeHistory(options.probePointsLimit);
   // Digests wait for the frame flush, so the rings always match the published snapshot.
   let pendingProbes: (readonly ProbeSample[])[] = [];
@@ -136,7 +133,7 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
     timelineVersion: number,
     probesVersion: number,
   ): LiveSnapshot {
-    const m = client.metrics ?? seeded;
+    const m = client.metrics;
     if (fleetDirty) rows = [...client.fleet.values()];
     return {
       connection: client.state,
@@ -262,10 +259,6 @@ export function createLiveStore(options: LiveStoreOptions): LiveStore {
     },
     probePoints: (name) => probes.points(name),
     client,
-    seedMetrics(message) {
-      seeded = message;
-      request();
-    },
     start: () => client.start(),
     stop: () => client.close(),
   };

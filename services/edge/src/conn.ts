@@ -22,6 +22,8 @@ export interface ConnData {
   open: boolean;
   /** Subscribed to its event topics (false during a catch-up from the stream). */
   live: boolean;
+  /** Has been sent the latest system_metrics (once, when it first went live). */
+  greeted: boolean;
   /** Bumped to abandon an in-flight catch-up (the view changed, or the mirror was replaced). */
   generation: number;
   badFrames: number;

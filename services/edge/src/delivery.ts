@@ -1,6 +1,7 @@
 // How bytes reach one socket: counted sends, closes with a recorded reason, the topic set of a
-// connection's view (`goLive`), fresh state (`sendFresh`), ring replays, and the deferral that
-// keeps large writes out of uWS callbacks. Shared by the session, resume and inbound modules.
+// connection's view (`goLive`, which also greets a new connection with the latest
+// system_metrics), fresh state (`sendFresh`), ring replays, and the deferral that keeps large
+// writes out of uWS callbacks. Shared by the session, resume and inbound modules.
 import type { TemplatedApp } from 'uWebSockets.js';
 import { ALL, FLEET, mcpTopic, type ConnData, type Ws } from './conn.js';
 import type { CloseReason, EdgeMetrics } from './edge-metrics.js';
@@ -29,6 +30,8 @@ export function createDelivery(deps: {
   readonly app: TemplatedApp;
   readonly mirror: Mirror;
   readonly metrics: EdgeMetrics;
+  /** Non-replayable state a new connection should not wait for (latest system_metrics). */
+  readonly greeting?: () => string | null;
 }): Delivery {
   const { mirror } = deps;
   const { messagesOut, bytesOut } = deps.metrics;
@@ -45,6 +48,13 @@ export function createDelivery(deps: {
   }
 
   function goLive(ws: Ws, conn: ConnData): void {
+    if (!conn.greeted) {
+      // Right after its state, before it hears the next broadcast on ALL: nothing newer can
+      // slip in between within this synchronous turn.
+      conn.greeted = true;
+      const greeting = deps.greeting?.() ?? null;
+      if (greeting !== null) send(ws, greeting);
+    }
     // Subscribed only after the state was sent: uWS routes sends to subscribed sockets through
     // their buffer, and keeps that buffer's capacity (a whole initial_status) per socket.
     const want = new Set<string>([ALL]);

@@ -79,6 +79,7 @@ export function createEdge(options: EdgeOptions): Edge {
     metrics,
     logger,
     onCountChange: () => heartbeat.nudge(),
+    greeting: () => latestMetricsJson,
   });
   const startedAt = new Date().toISOString();
   let listenSocket: us_listen_socket | null = null;
@@ -87,7 +88,13 @@ export function createEdge(options: EdgeOptions): Edge {
   let drained: Promise<void> | null = null;
   let subscription: Subscription | null = null;
   let subState = 'connecting';
+  /** The last system_metrics seen (serialized once): new connections get it at once. */
   let latestMetrics: SystemMetricsMessage | null = null;
+  let latestMetricsJson: string | null = null;
+  const keepMetrics = (message: SystemMetricsMessage): void => {
+    latestMetrics = message;
+    latestMetricsJson = JSON.stringify(message);
+  };
   const timers: NodeJS.Timeout[] = [];
 
   const isReady = (): boolean =>
@@ -190,8 +197,8 @@ export function createEdge(options: EdgeOptions): Edge {
     metrics.sideMessages.inc();
     switch (message.type) {
       case 'system_metrics':
-        latestMetrics = message;
-        sessions.broadcast(JSON.stringify(message));
+        keepMetrics(message);
+        sessions.broadcast(latestMetricsJson as string);
         return;
       case 'command_result':
         commands.resolve(message);
@@ -285,10 +292,16 @@ export function createEdge(options: EdgeOptions): Edge {
     async start() {
       await listen();
       log.info({ port, host: settings.host, binary: loaded.binary }, 'edge listening');
+      // Read before subscribing, i.e. before the first client is accepted, so even the first
+      // page gets figures at once rather than at the registry's next tick.
+      const stored = await eventLog.latestMetrics().catch((err: unknown) => {
+        log.warn({ err }, 'could not read the latest system_metrics');
+        return null;
+      });
       subscription = await subscribe();
-      if (latestMetrics === null) {
-        latestMetrics = await eventLog.latestMetrics().catch(() => null);
-      }
+      // One may have arrived live meanwhile: keep whichever is newer.
+      if (stored !== null && (latestMetrics === null || stored.timestamp > latestMetrics.timestamp))
+        keepMetrics(stored);
       const sweep = setInterval(() => sessions.sweep(Date.now()), SWEEP_MS);
       timers.push(sweep);
       if (settings.pingIntervalMs > 0) {

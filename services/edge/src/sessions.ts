@@ -31,6 +31,8 @@ export interface SessionsDeps {
   readonly logger: Logger;
   /** A connection opened or closed (the heartbeat reports the count soon). */
   readonly onCountChange?: () => void;
+  /** Sent to each connection once, when it first goes live (the latest system_metrics). */
+  readonly greeting?: () => string | null;
 }
 
 export interface Sessions {
@@ -64,7 +66,12 @@ export function createSessions(deps: SessionsDeps): Sessions {
   const log = deps.logger.child({ component: 'sessions' });
   const sockets = new Set<Ws>();
   const { messagesOut, bytesOut } = metrics;
-  const delivery = createDelivery({ app, mirror, metrics });
+  const delivery = createDelivery({
+    app,
+    mirror,
+    metrics,
+    ...(deps.greeting === undefined ? {} : { greeting: deps.greeting }),
+  });
   const { send, end, sendFresh, later } = delivery;
   const resume = createResume({
     mirror,

@@ -44,6 +44,7 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
     resume,
     open: false,
     live: false,
+    greeted: false,
     generation: 0,
     badFrames: 0,
     windowStart: 0,
