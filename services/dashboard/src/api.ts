@@ -1,7 +1,7 @@
 // HTTP calls the dashboard makes: who-am-I, event history, admin writes (edge) and the demo fleet's
 // fault switches (demo-mcp control API). Every answer is validated; failures become ApiError with
 // the server's own message so the UI can show it verbatim.
-import { LogEvent, McpStatus, Offset, ZERO_OFFSET, compareOffsets } from '@beacon/protocol';
+import { LogEvent, McpStatus, Offset } from '@beacon/protocol';
 import { z } from 'zod';
 
 export class ApiError extends Error {
@@ -35,7 +35,10 @@ export interface HistoryEntry {
   readonly event: LogEvent;
 }
 
-/** Pages of 1,000 read from the log when the edge's ring does not reach far enough back. */
+/**
+ * Requests one history load may make. Each reads at most a few thousand log entries on the edge
+ * (newest first), so a rare MCP's recent events are found without paging the whole log.
+ */
 const HISTORY_PAGES = 10;
 
 export type CircuitAction = 'force_open' | 'force_closed' | 'reset';
@@ -93,6 +96,7 @@ export function createApi(base: string, getToken: () => string | null): Api {
   const HistoryBody = z.object({
     events: z.array(HistoryItem),
     next: Offset.nullable().optional(),
+    next_before: Offset.nullable().optional(),
     more: z.boolean().optional(),
   });
   const events = async (query: Record<string, string>): Promise<z.infer<typeof HistoryBody>> => {
@@ -109,28 +113,17 @@ export function createApi(base: string, getToken: () => string | null): Api {
       return Session.parse(await call('GET', '/api/session'));
     },
     async history(mcp, limit) {
-      // Newest events first come from the edge's memory (its ring of recent events).
-      const tail = (await events({ mcp, limit: String(limit) })).events;
-      if (tail.length >= limit) return tail;
-      // The ring is short (e.g. a freshly started edge): read older events from the log itself,
-      // oldest first, a bounded number of pages, up to where the ring's events begin.
-      const stopAt = tail[0]?.offset;
-      const older: HistoryEntry[] = [];
-      let since = ZERO_OFFSET;
-      for (let page = 0; page < HISTORY_PAGES; page++) {
-        const body = await events({ mcp, since, limit: '1000' });
-        let reached = false;
-        for (const e of body.events) {
-          if (stopAt !== undefined && compareOffsets(e.offset, stopAt) >= 0) {
-            reached = true;
-            break;
-          }
-          older.push(e);
-        }
-        if (reached || body.more !== true || !body.next || body.next === since) break;
-        since = body.next;
+      // Newest first from the head of the log, following the edge's cursor while it says more.
+      const newest: HistoryEntry[] = [];
+      let before = 'latest';
+      for (let page = 0; page < HISTORY_PAGES && newest.length < limit; page++) {
+        const body = await events({ mcp, before, limit: String(limit - newest.length) });
+        newest.push(...body.events);
+        if (body.more !== true || !body.next_before) break;
+        before = body.next_before;
       }
-      return [...older, ...tail].slice(-limit);
+      // Oldest first, as the detail view lists and extends it with live events.
+      return newest.reverse();
     },
     register: (config) => call('POST', '/api/mcps', config),
     update: (name, patch) => call('PATCH', `/api/mcps/${encodeURIComponent(name)}`, patch),

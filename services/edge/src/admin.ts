@@ -28,12 +28,13 @@ import {
 import { commandError, type CommandBus } from './commands.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { handle, json, JSON_TYPE, parseJsonBody, type Reply, type RequestInfo } from './http.js';
-import { wireJson, type Mirror } from './mirror.js';
+import { createHistory } from './history.js';
+import type { Mirror } from './mirror.js';
 
 export interface AdminDeps {
   readonly app: TemplatedApp;
   readonly mirror: Mirror;
-  readonly eventLog: Pick<EventLog, 'replay'>;
+  readonly eventLog: Pick<EventLog, 'replay' | 'replayBackward'>;
   readonly commands: CommandBus;
   readonly auth: Authenticator;
   readonly allowedOrigins: readonly string[];
@@ -44,12 +45,19 @@ export interface AdminDeps {
 }
 
 const CircuitBody = z.strictObject({ action: z.enum(['force_open', 'force_closed', 'reset']) });
-const EventsQuery = z.object({
-  since: Offset.optional(),
-  epoch: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  mcp: McpName.optional(),
-});
+const EventsQuery = z
+  .object({
+    since: Offset.optional(),
+    /** Newest first, strictly before this offset; `latest` = from the newest event. */
+    before: z.union([z.literal('latest'), Offset]).optional(),
+    epoch: z.string().min(1).max(128).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    mcp: McpName.optional(),
+  })
+  .refine((q) => q.since === undefined || q.before === undefined, {
+    message: 'use either since (oldest first) or before (newest first), not both',
+    path: ['before'],
+  });
 
 /** How long a write waits for this edge's mirror to show its result (read-your-writes). */
 const MIRROR_WAIT_MS = 2_000;
@@ -57,6 +65,7 @@ const MIRROR_WAIT_MS = 2_000;
 export function mountAdmin(deps: AdminDeps): void {
   const { app, mirror, eventLog, commands, auth, logger, metrics } = deps;
   const log = logger.child({ component: 'admin' });
+  const history = createHistory({ mirror, eventLog });
 
   const cors = (info: RequestInfo): Record<string, string> => {
     const origin = info.header('origin');
@@ -222,7 +231,7 @@ export function mountAdmin(deps: AdminDeps): void {
       const q = parseOrThrow(
         EventsQuery,
         Object.fromEntries(
-          ['since', 'epoch', 'limit', 'mcp'].flatMap((k) => {
+          ['since', 'before', 'epoch', 'limit', 'mcp'].flatMap((k) => {
             const v = info.q(k);
             return v === null || v === '' ? [] : [[k, v]];
           }),
@@ -233,56 +242,13 @@ export function mountAdmin(deps: AdminDeps): void {
         throw new BeaconError('conflict', `epoch ${q.epoch} is not the log's current epoch`);
       }
       const filter: NameFilter = (n) => p.filter(n) && (q.mcp === undefined || n === q.mcp);
-      return json(200, await events(q.since, q.limit, filter));
+      if (q.before !== undefined) {
+        const from = q.before === 'latest' ? null : q.before;
+        return json(200, await history.before(from, q.limit, filter));
+      }
+      return json(200, await history.after(q.since, q.limit, filter));
     }),
   );
-
-  /** Events after `since` (or the newest ones), from the ring when it has them, else the stream. */
-  async function events(
-    since: string | undefined,
-    limit: number,
-    filter: NameFilter,
-  ): Promise<string> {
-    const epoch = mirror.epoch;
-    const head = `"epoch":${JSON.stringify(epoch)}`;
-    if (since === undefined) {
-      const tail = mirror.tail(limit, filter);
-      return `{"events":[${tail.map((e) => e.wire).join(',')}],${head},"next":${JSON.stringify(mirror.offset)},"more":false}`;
-    }
-    const plan = mirror.resume(since);
-    if (plan.kind === 'current' || plan.kind === 'ring') {
-      const out: string[] = [];
-      let next = since;
-      const entries = plan.kind === 'ring' ? plan.entries : [];
-      for (const e of entries) {
-        if (out.length >= limit) break;
-        next = e.offset;
-        if (filter(e.name)) out.push(e.wire);
-      }
-      const more = next !== mirror.offset;
-      return `{"events":[${out.join(',')}],${head},"next":${JSON.stringify(next)},"more":${String(more)}}`;
-    }
-    const out: string[] = [];
-    const epochJson = JSON.stringify(epoch);
-    const scanCap = Math.max(limit * 20, 5_000);
-    let next = since;
-    let scanned = 0;
-    let more = true;
-    while (out.length < limit && scanned < scanCap) {
-      const batch = await eventLog.replay(next, Math.min(1_000, scanCap - scanned));
-      if (batch.length === 0) {
-        more = false;
-        break;
-      }
-      for (const s of batch) {
-        if (out.length >= limit) break;
-        next = s.offset;
-        scanned++;
-        if (filter(s.event.mcp_name)) out.push(wireJson(s.event, s.offset, epochJson));
-      }
-    }
-    return `{"events":[${out.join(',')}],${head},"next":${JSON.stringify(next)},"more":${String(more)}}`;
-  }
 
   app.get(
     '/api/metrics',
