@@ -3,11 +3,10 @@
 // goes edge → command stream → worker → log → edge mirror and is answered with the offset of the
 // event it caused; refusals come from the layer that owns the decision (edge: auth and
 // validation; workers: unknown MCPs).
-import { fileURLToPath } from 'node:url';
 import {
   startMcpTestServer,
-  startProcess,
   startRedis,
+  startService,
   uniquePrefix,
   waitFor,
   type McpTestServer,
@@ -17,8 +16,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, record, startEdgeProcess, type EdgeProcess } from './test-support.js';
 
-const REGISTRY_MAIN = fileURLToPath(new URL('../../registry/dist/main.js', import.meta.url));
-const BREAKER_MAIN = fileURLToPath(new URL('../../breaker/dist/main.js', import.meta.url));
 const NAME = 'billing_mcp';
 /** Long on purpose: the connection count must reach system_metrics without waiting for these. */
 const SLOW_TICK_MS = 30_000;
@@ -36,8 +33,7 @@ beforeAll(async () => {
   mcp = await startMcpTestServer({ name: NAME, fault: 'ok' });
   const common = { REDIS_URL: redis.url, BEACON_REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
   procs.push(
-    await startProcess(process.execPath, [REGISTRY_MAIN], {
-      name: 'registry',
+    await startService('registry', {
       env: {
         ...common,
         BEACON_REGISTRY_HEALTH_PORT: '0',
@@ -47,8 +43,7 @@ beforeAll(async () => {
       readyLine: /registry \S+ started/,
       readyTimeoutMs: 60_000,
     }),
-    await startProcess(process.execPath, [BREAKER_MAIN], {
-      name: 'breaker',
+    await startService('breaker', {
       env: {
         ...common,
         BEACON_BREAKER_HTTP_PORT: '0',

@@ -2,33 +2,32 @@
 // worker streams and are answered with the resulting event's offset (a stand-in worker appends
 // real events through the event log); validation, auth and timeouts fail with clear errors.
 import type { SystemMetricsMessage } from '@beacon/protocol';
-import { startRedis, uniquePrefix, type RedisHandle } from '@beacon/testing';
+import { uniquePrefix } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mcpName, registration, statusChange } from './bench/seed.js';
+import { mcpName, statusChange } from './bench/seed.js';
 import { startFakeWorker } from './fake-worker.js';
-import { logFor, mintToken, record, startEdge, type InProcessEdge } from './test-support.js';
+import {
+  mintToken,
+  record,
+  startEdge,
+  startTestBed,
+  type InProcessEdge,
+  type TestBed,
+} from './test-support.js';
 
-let redis: RedisHandle;
+let bed: TestBed;
 let edge: InProcessEdge;
-let writer: ReturnType<typeof logFor>;
 let admin: string;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  const prefix = uniquePrefix('edge-admin');
-  writer = logFor(redis.url, prefix);
-  cleanups.push(async () => writer.redis.quit());
-  for (let i = 0; i < 3; i++) await writer.log.append(registration(mcpName(i)));
-  edge = await startEdge(redis.url, prefix, { maxBodyBytes: 8 * 1024 });
-  cleanups.push(() => edge.stop());
-  const worker = startFakeWorker(writer.log, redis.url);
-  cleanups.push(() => worker.stop());
+  bed = await startTestBed('edge-admin', 3);
+  edge = await bed.edge({ maxBodyBytes: 8 * 1024 });
+  const worker = startFakeWorker(bed.writer.log, bed.redis.url);
+  bed.cleanups.push(() => worker.stop());
   admin = await mintToken({ sub: 'ada', role: 'admin' });
 });
 afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await redis.stop();
+  await bed.stop();
 });
 
 async function call(
@@ -157,7 +156,7 @@ describe('reads', () => {
   it('serves the session, the fleet, one MCP, events (tail, since, mcp filter) and metrics', async () => {
     const session = await call('GET', '/api/session');
     expect(session.json).toMatchObject({ sub: 'ada', role: 'admin', mcps: null, auth: true });
-    for (let s = 0; s < 6; s++) await writer.log.append(statusChange(mcpName(s % 3), s));
+    for (let s = 0; s < 6; s++) await bed.writer.log.append(statusChange(mcpName(s % 3), s));
     const fleet = await call('GET', '/api/mcps');
     expect((fleet.json.mcps as { name: string }[]).map((m) => m.name)).toEqual([
       mcpName(0),
@@ -200,7 +199,7 @@ describe('reads', () => {
         events_per_second: 2,
       },
     };
-    await writer.log.publishSide(metrics);
+    await bed.writer.log.publishSide(metrics);
     await socket.waitFor(
       (x) => x.of('system_metrics').length === 1,
       'system_metrics on the socket',
@@ -213,10 +212,10 @@ describe('reads', () => {
 
 describe('no worker', () => {
   it('answers 504 with a clear error when no worker replies in time', async () => {
-    const lonely = await startEdge(redis.url, uniquePrefix('edge-admin-lonely'), {
+    const lonely = await startEdge(bed.redis.url, uniquePrefix('edge-admin-lonely'), {
       commandTimeoutMs: 400,
     });
-    cleanups.push(() => lonely.stop());
+    bed.cleanups.push(() => lonely.stop());
     const res = await fetch(`${lonely.http}/api/mcps`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },

@@ -2,35 +2,28 @@
 // frames get an `error` message with a code, repeated ones and oversized ones close the socket
 // with the proper close code, floods are cut off, and bystanders keep receiving events.
 import { keyspace } from '@beacon/protocol';
-import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
+import { waitFor } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mcpName, registration, statusChange } from './bench/seed.js';
-import { logFor, mintToken, record, startEdge, type InProcessEdge } from './test-support.js';
+import { mcpName, statusChange } from './bench/seed.js';
+import {
+  mintToken,
+  record,
+  startTestBed,
+  type InProcessEdge,
+  type TestBed,
+} from './test-support.js';
 
-let redis: RedisHandle;
+let bed: TestBed;
 let edge: InProcessEdge;
-let writer: ReturnType<typeof logFor>;
 let token: string;
-let prefix: string;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  prefix = uniquePrefix('edge-bad-input');
-  writer = logFor(redis.url, prefix);
-  cleanups.push(async () => writer.redis.quit());
-  await writer.log.append(registration(mcpName(0)));
-  edge = await startEdge(redis.url, prefix, {
-    maxFrameBytes: 4096,
-    maxBadFrames: 5,
-    rateLimit: 50,
-  });
-  cleanups.push(() => edge.stop());
+  bed = await startTestBed('edge-bad-input', 1);
+  edge = await bed.edge({ maxFrameBytes: 4096, maxBadFrames: 5, rateLimit: 50 });
   token = await mintToken({});
 });
 afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await redis.stop();
+  await bed.stop();
 });
 
 async function open(): Promise<ReturnType<typeof record>> {
@@ -87,8 +80,8 @@ describe('client frames', () => {
         flooder.ws.send('ping');
     };
     flood();
-    await writer.log.append(statusChange(mcpName(0), 1));
-    const head = await writer.log.lastOffset();
+    await bed.writer.log.append(statusChange(mcpName(0), 1));
+    const head = await bed.writer.log.lastOffset();
     await bystander.waitFor((x) => x.events().at(-1)?.offset === head, 'bystander event');
     expect((await flooder.done).code).toBe(1008);
     expect(flooder.of('error').some((m) => m.code === 'rate_limited')).toBe(true);
@@ -101,17 +94,17 @@ describe('client frames', () => {
 describe('the bus', () => {
   it('drops, logs and counts malformed bus messages; clients see only real events', async () => {
     const r = await open();
-    const live = keyspace({ prefix }).live;
-    await writer.redis.publish(live, 'not json at all');
-    await writer.redis.publish(
+    const live = keyspace({ prefix: bed.prefix }).live;
+    await bed.writer.redis.publish(live, 'not json at all');
+    await bed.writer.redis.publish(
       live,
       JSON.stringify({ o: '1-1', p: '0-0', e: { type: 'mcp_status_change' } }),
     );
     await waitFor(() => /beacon_edge_bus_invalid_total 2/.test(edge.metricsText()), {
       message: 'two invalid bus messages counted',
     });
-    await writer.log.append(statusChange(mcpName(0), 2));
-    const head = await writer.log.lastOffset();
+    await bed.writer.log.append(statusChange(mcpName(0), 2));
+    const head = await bed.writer.log.lastOffset();
     await r.waitFor((x) => x.events().at(-1)?.offset === head, 'the real event');
     expect(r.events()).toHaveLength(1);
     expect(r.of('error')).toEqual([]);

@@ -2,28 +2,25 @@
 // backwards from the stream (the edge's ring is tiny here, so nothing comes from memory), with
 // the `mcp=` filter scanning a bounded number of entries per request and a cursor to continue.
 import { compareOffsets, type LogEventInput } from '@beacon/protocol';
-import { startRedis, uniquePrefix, type RedisHandle } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, registration, statusChange } from './bench/seed.js';
 import { BACKWARD_SCAN_CAP } from './history.js';
-import { logFor, mintToken, startEdge, type InProcessEdge } from './test-support.js';
+import { mintToken, startTestBed, type InProcessEdge, type TestBed } from './test-support.js';
 
 const RARE = 'rare_mcp';
 /** Busy MCPs whose events bury the rare one's. */
 const BUSY = 4;
 
-let redis: RedisHandle;
-let writer: ReturnType<typeof logFor>;
+let bed: TestBed;
 let edge: InProcessEdge;
 let token: string;
 /** Every offset in the log, oldest first, and the rare MCP's. */
 const all: string[] = [];
 const rare: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
 
 async function append(events: LogEventInput[], isRare = false): Promise<void> {
   for (let i = 0; i < events.length; i += 500) {
-    const done = await writer.log.appendBatch(events.slice(i, i + 500));
+    const done = await bed.writer.log.appendBatch(events.slice(i, i + 500));
     for (const r of done) {
       all.push(r.offset);
       if (isRare) rare.push(r.offset);
@@ -35,10 +32,7 @@ const busy = (n: number, from: number): LogEventInput[] =>
   Array.from({ length: n }, (_, i) => statusChange(mcpName((from + i) % BUSY), from + i));
 
 beforeAll(async () => {
-  redis = await startRedis();
-  const prefix = uniquePrefix('edge-history');
-  writer = logFor(redis.url, prefix);
-  cleanups.push(async () => writer.redis.quit());
+  bed = await startTestBed('edge-history', 0);
   await append([...Array.from({ length: BUSY }, (_, i) => registration(mcpName(i)))]);
   await append([registration(RARE)], true);
   // Two of the rare MCP's events, then more busy traffic than one request may scan, then one
@@ -49,13 +43,11 @@ beforeAll(async () => {
   await append(busy(BACKWARD_SCAN_CAP + 500, 10));
   await append([statusChange(RARE, 3)], true);
   await append(busy(20, BACKWARD_SCAN_CAP + 510));
-  edge = await startEdge(redis.url, prefix, { ringSize: 8 });
-  cleanups.push(() => edge.stop());
+  edge = await bed.edge({ ringSize: 8 });
   token = await mintToken({ role: 'viewer' });
 }, 120_000);
 afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await redis.stop();
+  await bed.stop();
 });
 
 interface Page {

@@ -13,6 +13,7 @@ import {
   resumingClient,
   startEdge,
   startEdgeProcess,
+  type EdgeProcess,
   type ResumingClient,
 } from './test-support.js';
 
@@ -63,6 +64,26 @@ async function expectComplete(log: EventLog, clients: readonly ResumingClient[])
   }
 }
 
+/** A log on a fresh prefix with 10 MCPs registered, two edge processes on it and a viewer token. */
+async function twoEdges(
+  redis: RedisHandle,
+  name: string,
+): Promise<{ log: EventLog; a: EdgeProcess; b: EdgeProcess; token: string }> {
+  const prefix = uniquePrefix(name);
+  const { log, redis: conn } = logFor(redis.url, prefix);
+  cleanups.push(async () => conn.quit());
+  for (let i = 0; i < 10; i++) await log.append(registration(mcpName(i)));
+  const [a, b] = await Promise.all([
+    startEdgeProcess(redis.url, prefix),
+    startEdgeProcess(redis.url, prefix),
+  ]);
+  cleanups.push(
+    () => a.proc.kill('SIGKILL'),
+    () => b.proc.kill('SIGKILL'),
+  );
+  return { log, a, b, token: await mintToken({ role: 'viewer' }) };
+}
+
 describe('edge failover', () => {
   let redis: RedisHandle;
   beforeAll(async () => {
@@ -71,20 +92,7 @@ describe('edge failover', () => {
   });
 
   it('kill -9 one edge under load: its clients resume on the other with since and miss nothing', async () => {
-    const prefix = uniquePrefix('edge-kill');
-    const { log, redis: conn } = logFor(redis.url, prefix);
-    cleanups.push(async () => conn.quit());
-    for (let i = 0; i < 10; i++) await log.append(registration(mcpName(i)));
-    const [a, b] = await Promise.all([
-      startEdgeProcess(redis.url, prefix),
-      startEdgeProcess(redis.url, prefix),
-    ]);
-    if (a === undefined || b === undefined) throw new Error('edges did not start');
-    cleanups.push(
-      () => a.proc.kill('SIGKILL'),
-      () => b.proc.kill('SIGKILL'),
-    );
-    const token = await mintToken({ role: 'viewer' });
+    const { log, a, b, token } = await twoEdges(redis, 'edge-kill');
     const onA = Array.from({ length: 12 }, () => resumingClient([a.ws, b.ws], { token }));
     const onB = Array.from({ length: 4 }, () => resumingClient([b.ws, a.ws], { token }));
     const clients = [...onA, ...onB];
@@ -114,20 +122,7 @@ describe('edge failover', () => {
   });
 
   it('drain on SIGTERM: every client gets 1012 and resumes on the other edge without loss', async () => {
-    const prefix = uniquePrefix('edge-drain');
-    const { log, redis: conn } = logFor(redis.url, prefix);
-    cleanups.push(async () => conn.quit());
-    for (let i = 0; i < 10; i++) await log.append(registration(mcpName(i)));
-    const [a, b] = await Promise.all([
-      startEdgeProcess(redis.url, prefix),
-      startEdgeProcess(redis.url, prefix),
-    ]);
-    if (a === undefined || b === undefined) throw new Error('edges did not start');
-    cleanups.push(
-      () => a.proc.kill('SIGKILL'),
-      () => b.proc.kill('SIGKILL'),
-    );
-    const token = await mintToken({ role: 'viewer' });
+    const { log, a, b, token } = await twoEdges(redis, 'edge-drain');
     const clients = Array.from({ length: 12 }, () => resumingClient([a.ws, b.ws], { token }));
     cleanups.push(() => Promise.resolve(clients.forEach((c) => c.stop())));
     await waitFor(() => clients.every((c) => c.initials.length === 1), {

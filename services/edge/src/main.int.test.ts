@@ -1,16 +1,14 @@
 // The edge process refuses bad configurations at start-up, with a message naming the variable:
 // auth on without a key, invalid values, and the uWebSockets.js JS fallback unless allowed.
-import { fileURLToPath } from 'node:url';
 import {
   freePort,
-  startProcess,
   startRedis,
+  startService,
   uniquePrefix,
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let redis: RedisHandle;
 
 beforeAll(async () => {
@@ -22,8 +20,7 @@ afterAll(async () => {
 
 async function run(env: Record<string, string>, readyLine?: RegExp) {
   const port = await freePort();
-  return startProcess('node', [MAIN], {
-    name: 'edge',
+  return startService('edge', {
     cleanEnv: true,
     env: {
       REDIS_URL: redis.url,

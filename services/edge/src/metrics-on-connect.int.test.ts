@@ -3,42 +3,20 @@
 // system_metrics it has — the last one it forwarded, or, for an edge that just started, the one
 // kept in Redis.
 import type { SystemMetricsMessage } from '@beacon/protocol';
-import { startRedis, uniquePrefix, type RedisHandle } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mcpName, registration, statusChange } from './bench/seed.js';
-import {
-  logFor,
-  mintToken,
-  record,
-  startEdge,
-  type InProcessEdge,
-  type Recorder,
-} from './test-support.js';
+import { mcpName, statusChange } from './bench/seed.js';
+import { mintToken, record, startTestBed, type Recorder, type TestBed } from './test-support.js';
 
-let redis: RedisHandle;
-let writer: ReturnType<typeof logFor>;
-let prefix: string;
+let bed: TestBed;
 let token: string;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  prefix = uniquePrefix('edge-metrics-connect');
-  writer = logFor(redis.url, prefix);
-  cleanups.push(async () => writer.redis.quit());
-  for (let i = 0; i < 3; i++) await writer.log.append(registration(mcpName(i)));
+  bed = await startTestBed('edge-metrics-connect', 3);
   token = await mintToken({ role: 'viewer' });
 });
 afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await redis.stop();
+  await bed.stop();
 });
-
-async function edgeOn(): Promise<InProcessEdge> {
-  const edge = await startEdge(redis.url, prefix);
-  cleanups.push(() => edge.stop());
-  return edge;
-}
 
 function figures(total: number): SystemMetricsMessage {
   return {
@@ -73,19 +51,19 @@ const type = (m: unknown): string => (m as { type: string }).type;
 
 describe('system_metrics on connect', () => {
   it('nothing published yet: initial_status only', async () => {
-    const edge = await edgeOn();
+    const edge = await bed.edge();
     const client = record(edge.ws, { token });
     expect((await firstMessages(client)).map(type)).toEqual(['initial_status']);
     client.close();
   });
 
   it('after initial_status, the latest figures the edge forwarded; also on resume and filtered', async () => {
-    const edge = await edgeOn();
+    const edge = await bed.edge();
     const watcher = record(edge.ws, { token });
     await watcher.waitFor((x) => x.of('initial_status').length === 1, 'watcher connected');
     const latest = figures(3);
-    await writer.log.publishSide(figures(2));
-    await writer.log.publishSide(latest);
+    await bed.writer.log.publishSide(figures(2));
+    await bed.writer.log.publishSide(latest);
     await watcher.waitFor((x) => x.of('system_metrics').length === 2, 'figures forwarded');
 
     const fresh = record(edge.ws, { token });
@@ -100,7 +78,7 @@ describe('system_metrics on connect', () => {
 
     // A resume gets its missed events first, then the figures; no initial_status.
     const initial = fresh.of('initial_status')[0];
-    const missed = await writer.log.append(statusChange(mcpName(0), 1));
+    const missed = await bed.writer.log.append(statusChange(mcpName(0), 1));
     const resumed = record(
       `${edge.ws}?since=${initial?.offset ?? ''}&epoch=${initial?.epoch ?? ''}`,
       {
@@ -116,8 +94,8 @@ describe('system_metrics on connect', () => {
 
   it('an edge that just started sends the figures kept in Redis', async () => {
     const kept = figures(7);
-    await writer.log.publishSide(kept);
-    const edge = await edgeOn();
+    await bed.writer.log.publishSide(kept);
+    const edge = await bed.edge();
     const client = record(edge.ws, { token });
     const got = await firstMessages(client);
     expect(got.map(type)).toEqual(['initial_status', 'system_metrics']);

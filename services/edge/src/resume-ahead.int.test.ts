@@ -2,38 +2,35 @@
 // an edge that was ahead): the edge waits, briefly and boundedly, for its mirror to get there and
 // then resumes without loss instead of answering `recovered: false`. The lagging edge is made
 // real by pausing the socket of its pub/sub connection: published events wait in the kernel.
-import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
+import { waitFor } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mcpName, registration, statusChange } from './bench/seed.js';
+import { mcpName, statusChange } from './bench/seed.js';
 import { AHEAD_WAIT_MS } from './resume.js';
-import { logFor, mintToken, record, startEdge, type InProcessEdge } from './test-support.js';
+import {
+  mintToken,
+  record,
+  startTestBed,
+  type InProcessEdge,
+  type TestBed,
+} from './test-support.js';
 
-let redis: RedisHandle;
-let writer: ReturnType<typeof logFor>;
+let bed: TestBed;
 let token: string;
-let prefix: string;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  prefix = uniquePrefix('edge-ahead');
-  writer = logFor(redis.url, prefix);
-  cleanups.push(async () => writer.redis.quit());
-  for (let i = 0; i < 3; i++) await writer.log.append(registration(mcpName(i)));
+  bed = await startTestBed('edge-ahead', 3);
   token = await mintToken({ role: 'viewer' });
 });
 afterAll(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await redis.stop();
+  await bed.stop();
 });
 
 /** An edge whose live feed can be held back (pause) and let through (resume). */
 async function laggingEdge(): Promise<{ edge: InProcessEdge; hold(): void; release(): void }> {
-  const subscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(bed.redis.url, { maxRetriesPerRequest: null });
   subscriber.on('error', () => undefined);
-  const edge = await startEdge(redis.url, prefix, {}, { subscriber });
-  cleanups.push(() => edge.stop());
+  const edge = await bed.edge({}, { subscriber });
   return {
     edge,
     hold: () => subscriber.stream.pause(),
@@ -50,15 +47,14 @@ const connects = (edge: InProcessEdge, kind: string): number =>
 
 describe('resume from an offset this edge has not mirrored yet', () => {
   it('waits for the mirror, then replays from there and continues live: nothing lost, no resync', async () => {
-    const fast = await startEdge(redis.url, prefix);
-    cleanups.push(() => fast.stop());
+    const fast = await bed.edge();
     const slow = await laggingEdge();
 
     const first = record(fast.ws, { token });
     const initial = await first.waitFor((x) => x.of('initial_status')[0], 'initial_status');
     slow.hold();
-    const e1 = await writer.log.append(statusChange(mcpName(0), 1));
-    const e2 = await writer.log.append(statusChange(mcpName(1), 2));
+    const e1 = await bed.writer.log.append(statusChange(mcpName(0), 1));
+    const e2 = await bed.writer.log.append(statusChange(mcpName(1), 2));
     await first.waitFor((x) => x.events().length === 2, 'both events on the fast edge');
     first.close();
 
@@ -79,7 +75,7 @@ describe('resume from an offset this edge has not mirrored yet', () => {
     slow.release();
 
     await resumed.waitFor((x) => x.events().length === 1, 'e2 replayed from the slow edge');
-    const e3 = await writer.log.append(statusChange(mcpName(2), 3));
+    const e3 = await bed.writer.log.append(statusChange(mcpName(2), 3));
     await resumed.waitFor((x) => x.events().length === 2, 'e3 live');
     expect(resumed.events().map((m) => m.offset)).toEqual([e2.offset, e3.offset]);
     expect(resumed.of('initial_status')).toEqual([]);
@@ -92,9 +88,8 @@ describe('resume from an offset this edge has not mirrored yet', () => {
   });
 
   it('gives up after the bound: fresh initial_status with recovered:false, then live', async () => {
-    const edge = await startEdge(redis.url, prefix);
-    cleanups.push(() => edge.stop());
-    const head = await writer.log.head();
+    const edge = await bed.edge();
+    const head = await bed.writer.log.head();
     // An offset this log never reached (e.g. written to a Redis since restored without it).
     const lost = `${Date.now() + 3_600_000}-0`;
     const startedAt = Date.now();
@@ -110,7 +105,7 @@ describe('resume from an offset this edge has not mirrored yet', () => {
     expect(waited).toBeLessThan(AHEAD_WAIT_MS + 5_000);
     expect(connects(edge, 'resume_failed')).toBe(1);
 
-    const next = await writer.log.append(statusChange(mcpName(0), 4));
+    const next = await bed.writer.log.append(statusChange(mcpName(0), 4));
     await client.waitFor((x) => x.events()[0], 'live after the fresh state');
     expect(client.events().map((m) => m.offset)).toEqual([next.offset]);
     client.close();

@@ -1,15 +1,23 @@
-// Shared pieces of the edge integration tests: tokens, in-process and child-process edges on a
-// private Redis, and recording WebSocket clients (plain, and one that resumes on another edge
+// Shared pieces of the edge integration tests: tokens, a test bed (private Redis, seeded log,
+// in-process edges, cleanup), in-process and child-process edges, and recording WebSocket clients (plain, and one that resumes on another edge
 // after every close, like @beacon/client does). Test-only.
-import { fileURLToPath } from 'node:url';
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import type { McpStatus } from '@beacon/protocol';
 import { createMetrics } from '@beacon/runtime';
-import { freePort, startProcess, waitFor, type ProcessHandle } from '@beacon/testing';
+import {
+  freePort,
+  startRedis,
+  startService,
+  uniquePrefix,
+  waitFor,
+  type ProcessHandle,
+  type RedisHandle,
+} from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import WebSocket from 'ws';
+import { mcpName, registration } from './bench/seed.js';
 import type { EdgeSettings } from './config.js';
 import { createEdge, type Edge } from './edge.js';
 
@@ -115,8 +123,6 @@ export async function startEdge(
   };
 }
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
 export interface EdgeProcess {
   readonly proc: ProcessHandle;
   readonly port: number;
@@ -130,7 +136,7 @@ export async function startEdgeProcess(
   env: Record<string, string> = {},
 ): Promise<EdgeProcess> {
   const port = await freePort();
-  const proc = await startProcess('node', [MAIN], {
+  const proc = await startService('edge', {
     name: `edge:${port}`,
     env: {
       REDIS_URL: redisUrl,
@@ -348,4 +354,48 @@ export async function logOffsets(log: EventLog, after: string): Promise<string[]
   const out: string[] = [];
   for await (const e of log.history(after)) out.push(e.offset);
   return out;
+}
+
+/**
+ * What most edge integration files set up the same way: a private Redis, a writer on a fresh
+ * prefix with the first `registered` seed MCPs registered, and in-process edges on that log.
+ */
+export interface TestBed {
+  readonly redis: RedisHandle;
+  readonly prefix: string;
+  readonly writer: { readonly log: EventLog; readonly redis: Redis };
+  /** Run in reverse by stop() (a failing one does not stop the rest), before Redis stops. */
+  readonly cleanups: (() => Promise<unknown>)[];
+  /** `startEdge` on this bed's log, stopped by stop(). */
+  edge(overrides?: Partial<EdgeSettings>, options?: { subscriber?: Redis }): Promise<InProcessEdge>;
+  stop(): Promise<void>;
+}
+
+export async function startTestBed(name: string, registered: number): Promise<TestBed> {
+  const redis = await startRedis();
+  const prefix = uniquePrefix(name);
+  const writer = logFor(redis.url, prefix);
+  const cleanups: (() => Promise<unknown>)[] = [async () => writer.redis.quit()];
+  const stop = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await redis.stop();
+  };
+  try {
+    for (let i = 0; i < registered; i++) await writer.log.append(registration(mcpName(i)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    redis,
+    prefix,
+    writer,
+    cleanups,
+    async edge(overrides = {}, options = {}) {
+      const edge = await startEdge(redis.url, prefix, overrides, options);
+      cleanups.push(() => edge.stop());
+      return edge;
+    },
+    stop,
+  };
 }
