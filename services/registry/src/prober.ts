@@ -10,15 +10,13 @@ import {
   getDefaultEnvironment,
   StdioClientTransport,
 } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpConfig, ProbeResult } from '@beacon/protocol';
 import type { Logger } from 'pino';
+import { createLeanHttpTransport, type LeanHttpTransport } from './http-transport.js';
 
 export interface ProbeSessionOptions {
   readonly logger: Logger;
@@ -121,17 +119,11 @@ function makeTransport(config: McpConfig, logger: Logger): Transport {
   const t = config.transport;
   switch (t.type) {
     case 'streamable-http':
-      return new StreamableHTTPClientTransport(new URL(t.url), {
-        requestInit: { headers: t.headers ?? {} },
-        // The registry reconnects the whole session itself; keep the SDK from retrying a dead
-        // notification stream for long.
-        reconnectionOptions: {
-          initialReconnectionDelay: 1_000,
-          maxReconnectionDelay: 10_000,
-          reconnectionDelayGrowFactor: 2,
-          maxRetries: 1,
-        },
-      });
+      // Not the SDK's StreamableHTTPClientTransport: see http-transport.ts for what it cost.
+      return createLeanHttpTransport(
+        new URL(t.url),
+        t.headers === undefined ? {} : { headers: t.headers },
+      );
     case 'sse':
       return new SSEClientTransport(new URL(t.url), {
         requestInit: { headers: t.headers ?? {} },
@@ -180,10 +172,10 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
     if (which === null) return;
     if (live === which) live = null;
     which.client.onclose = undefined;
-    if (tellServer && which.transport instanceof StreamableHTTPClientTransport) {
+    if (tellServer && 'terminateSession' in which.transport) {
       // Best effort and bounded: a dead server must not hold up a shutdown.
       await Promise.race([
-        which.transport.terminateSession().catch(() => undefined),
+        (which.transport as LeanHttpTransport).terminateSession().catch(() => undefined),
         new Promise((r) => setTimeout(r, 500).unref()),
       ]);
     }
