@@ -13,6 +13,7 @@ import { startFleetControl } from './fleet-control.js';
 import { startMcpFleet, type McpFleet } from './fleet.js';
 import { startMcpTestServer, type McpTestServer } from './http-server.js';
 import { stdioServerArgs } from './stdio-path.js';
+import { expectFlap, expectSlow, sdkClient } from './test-support.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,14 +21,7 @@ afterEach(async () => {
 });
 
 async function connectHttp(url: string, onToolsChanged?: () => void): Promise<Client> {
-  const client = new Client(
-    { name: 'test', version: '1.0.0' },
-    onToolsChanged === undefined
-      ? {}
-      : {
-          listChanged: { tools: { autoRefresh: false, debounceMs: 0, onChanged: onToolsChanged } },
-        },
-  );
+  const client = sdkClient(onToolsChanged);
   await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 5_000 });
   cleanups.push(() => client.close());
   return client;
@@ -76,11 +70,7 @@ describe('HTTP MCP test server', () => {
     expect(err).toBeInstanceOf(McpError);
     expect((err as McpError).message).toMatch(/error mode/);
 
-    await server.setFault({ mode: 'slow', slow_ms: 300 });
-    const t0 = performance.now();
-    await client.ping();
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
-    await expect(client.ping({ timeout: 100 })).rejects.toThrow(/timed out/i);
+    await expectSlow(server, client);
 
     const bad = await fetch(server.faultUrl, { method: 'POST', body: '{"mode":"broken"}' });
     expect(bad.status).toBe(400);
@@ -89,20 +79,7 @@ describe('HTTP MCP test server', () => {
   it('flap alternates error and ok', async () => {
     const server = await serve('maps_mcp');
     const client = await connectHttp(server.url);
-    await server.setFault({ mode: 'flap', flap_ms: 200 });
-    const seen = new Set<string>();
-    await waitFor(
-      async () => {
-        seen.add(
-          await client.ping().then(
-            () => 'ok',
-            () => 'error',
-          ),
-        );
-        return seen.size === 2;
-      },
-      { timeoutMs: 5_000, message: 'flap never produced both outcomes' },
-    );
+    await expectFlap(server, client);
   });
 
   it('adding and removing a tool notifies connected clients', async () => {

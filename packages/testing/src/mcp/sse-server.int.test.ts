@@ -1,11 +1,12 @@
 // The MCP test server over the older HTTP+SSE transport speaks real MCP (SDK SSEClientTransport)
 // and its fault switch means what it means over streamable HTTP.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers.js';
 import { startMcpTestServer, type McpTestServer } from './http-server.js';
+import { expectFlap, expectSlow, sdkClient } from './test-support.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,14 +20,7 @@ async function serve(name: string): Promise<McpTestServer> {
 }
 
 async function connectSse(url: string, onToolsChanged?: () => void): Promise<Client> {
-  const client = new Client(
-    { name: 'test', version: '1.0.0' },
-    onToolsChanged === undefined
-      ? {}
-      : {
-          listChanged: { tools: { autoRefresh: false, debounceMs: 0, onChanged: onToolsChanged } },
-        },
-  );
+  const client = sdkClient(onToolsChanged);
   // Closed even when connect fails: a failed SSE transport's EventSource keeps retrying otherwise.
   cleanups.push(() => client.close());
   await client.connect(new SSEClientTransport(new URL(url)), { timeout: 5_000 });
@@ -86,25 +80,8 @@ describe('SSE MCP test server', () => {
     // A fresh session cannot even initialize.
     await expect(connectSse(server.url)).rejects.toThrow(/error mode/);
 
-    await server.setFault({ mode: 'slow', slow_ms: 300 });
-    const t0 = performance.now();
-    await client.ping();
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
-    await expect(client.ping({ timeout: 100 })).rejects.toThrow(/timed out/i);
+    await expectSlow(server, client);
 
-    await server.setFault({ mode: 'flap', flap_ms: 200 });
-    const seen = new Set<string>();
-    await waitFor(
-      async () => {
-        seen.add(
-          await client.ping().then(
-            () => 'ok',
-            () => 'error',
-          ),
-        );
-        return seen.size === 2;
-      },
-      { timeoutMs: 5_000, message: 'flap never produced both outcomes' },
-    );
+    await expectFlap(server, client);
   });
 });
