@@ -449,6 +449,10 @@ describe('dashboard in Chromium against the real stack', () => {
       await page.click('button:has-text("Theme: light")');
       await page.click('button:has-text("Wall display")');
       expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+      // The page really is dark (--bg's dark value), not just marked so.
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+        'rgb(15, 18, 22)',
+      );
       expect(await page.evaluate(() => document.documentElement.dataset.layout)).toBe('wall');
       await shot(page, 'wall-dark');
     } finally {
