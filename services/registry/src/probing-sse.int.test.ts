@@ -2,7 +2,6 @@
 // against a real SDK MCP server over SSEServerTransport and a real Redis: healthy with latency and
 // tools count, down → disconnected, error → unhealthy, back → recovery; a session the server drops
 // is re-established with a fresh initialize at once.
-import { ProbeResult } from '@beacon/protocol';
 import {
   startMcpTestServer,
   startRedis,
@@ -13,7 +12,7 @@ import {
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { brokenTransitions, kinds, startHarness, type Harness } from './test-support.js';
+import { brokenTransitions, kinds, startLeadingHarness, type Harness } from './test-support.js';
 
 let redis: RedisHandle;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -28,9 +27,8 @@ afterEach(async () => {
 });
 
 async function harness(): Promise<Harness> {
-  const h = await startHarness({ url: redis.url, prefix: uniquePrefix('reg-sse') });
+  const h = await startLeadingHarness({ url: redis.url, prefix: uniquePrefix('reg-sse') });
   cleanups.push(() => h.stop());
-  await waitFor(() => h.registry.leader, { timeoutMs: 10_000, message: 'registry leading' });
   return h;
 }
 async function sseServer(options: Partial<McpTestServerOptions> = {}): Promise<McpTestServer> {
@@ -120,8 +118,7 @@ describe('probing over sse', () => {
       metadata: { previous_status: 'unknown', tools_count: 4, failure_cycles: 0 },
     });
 
-    const entries = await h.eventLog.redis.xrange(h.eventLog.keys.probes, '-', '+');
-    const outcomes = new Set(entries.map(([, f]) => ProbeResult.parse(JSON.parse(f[1]!)).outcome));
+    const outcomes = new Set((await h.probes()).map((p) => p.outcome));
     expect(outcomes).toEqual(new Set(['success', 'disconnected', 'error']));
   });
 

@@ -4,7 +4,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProbeResult } from '@beacon/protocol';
 import {
   startMcpTestServer,
   startRedis,
@@ -15,7 +14,13 @@ import {
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { brokenTransitions, kinds, startHarness, type Harness } from './test-support.js';
+import {
+  brokenTransitions,
+  kinds,
+  startLeadingHarness,
+  type HarnessOptions,
+  type Harness,
+} from './test-support.js';
 
 let redis: RedisHandle;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -29,12 +34,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function harness(
-  engine: Parameters<typeof startHarness>[0]['engine'] = {},
-): Promise<Harness> {
-  const h = await startHarness({ url: redis.url, prefix: uniquePrefix('reg'), engine });
+async function harness(engine: HarnessOptions['engine'] = {}): Promise<Harness> {
+  const h = await startLeadingHarness({ url: redis.url, prefix: uniquePrefix('reg'), engine });
   cleanups.push(() => h.stop());
-  await waitFor(() => h.registry.leader, { timeoutMs: 10_000, message: 'registry leading' });
   return h;
 }
 async function server(name: string): Promise<McpTestServer> {
@@ -137,8 +139,7 @@ describe('probing over streamable HTTP', () => {
     });
 
     // Every probe went to the breaker's stream, valid and in order.
-    const entries = await h.eventLog.redis.xrange(h.eventLog.keys.probes, '-', '+');
-    const probes = entries.map(([, f]) => ProbeResult.parse(JSON.parse(f[1]!)));
+    const probes = await h.probes();
     expect(probes.length).toBeGreaterThanOrEqual(7);
     expect(new Set(probes.map((p) => p.outcome))).toEqual(
       new Set(['success', 'disconnected', 'error', 'slow']),
@@ -161,12 +162,9 @@ describe('probing over streamable HTTP', () => {
     const seen: number[] = [];
     await waitFor(
       async () => {
-        const entries = await h.eventLog.redis.xrange(h.eventLog.keys.probes, '-', '+');
+        const probes = await h.probes();
         seen.length = 0;
-        for (const [, f] of entries) {
-          const p = ProbeResult.parse(JSON.parse(f[1]!));
-          if (p.mcp_name === 'fine_mcp') seen.push(p.at);
-        }
+        for (const p of probes) if (p.mcp_name === 'fine_mcp') seen.push(p.at);
         return seen.length >= 8;
       },
       { timeoutMs: 15_000, message: '8 probes of fine_mcp' },

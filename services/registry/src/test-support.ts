@@ -12,6 +12,7 @@ import {
   type CommandResult,
   type LogEvent,
   type LogEventInput,
+  ProbeResult,
   type McpStatus,
   type RegistryCommand,
   type StoredEvent,
@@ -45,6 +46,8 @@ export interface Harness {
     timeoutMs?: number,
   ): Promise<McpStatus>;
   events(name?: string): Promise<LogEvent[]>;
+  /** Every probe result written to the breaker's stream, oldest first, each validated. */
+  probes(): Promise<ProbeResult[]>;
   /** Wait until the MCP's log ends with these kinds (see `kinds`); returns its events. */
   waitTail(name: string, tail: readonly string[], timeoutMs?: number): Promise<LogEvent[]>;
   stop(): Promise<void>;
@@ -142,6 +145,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       }
       return out;
     },
+    async probes() {
+      const entries = await observer.xrange(observerLog.keys.probes, '-', '+');
+      return entries.map(([, f]) => ProbeResult.parse(JSON.parse(f[1]!)));
+    },
     async waitTail(name, tail, timeoutMs = 15_000) {
       return waitFor(
         async () => {
@@ -161,6 +168,18 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
   };
   return harness;
+}
+
+/** `startHarness`, then wait until its registry holds the lease (only the leader probes). */
+export async function startLeadingHarness(options: HarnessOptions): Promise<Harness> {
+  const h = await startHarness(options);
+  try {
+    await waitFor(() => h.registry.leader, { timeoutMs: 10_000, message: 'registry leading' });
+  } catch (err) {
+    await h.stop();
+    throw err;
+  }
+  return h;
 }
 
 /** Every event in the log at `prefix` (read with a connection of its own). */
