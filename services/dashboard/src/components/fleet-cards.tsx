@@ -1,33 +1,20 @@
 // Card grid of the fleet. Windowed like the table (fixed card height, whole rows of cards), so a
 // wall display with thousands of MCPs keeps only what is on screen in the DOM.
 import type { McpStatus } from '@beacon/protocol';
-import { memo, useRef, type KeyboardEvent } from 'react';
+import { memo, useRef } from 'react';
 import { CIRCUIT_LABEL, STATUS_LABEL, latency } from '../format.js';
 import { useSize, useWindow } from '../hooks.js';
 import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
+import { fleetItemData, NoMatches, type FleetItemProps } from './fleet-item.js';
 import { useListKeys } from './list-keys.js';
 
-const Card = memo(function Card({
-  row,
-  index,
-  selected,
-  onOpen,
-  onKeyDown,
-}: {
-  row: McpStatus;
-  index: number;
-  selected: boolean;
-  onOpen: (name: string) => void;
-  onKeyDown: (e: KeyboardEvent, index: number) => void;
-}) {
+const Card = memo(function Card({ row, index, selected, onOpen, onKeyDown }: FleetItemProps) {
   return (
     <div
       role="listitem"
       className={`card status-edge-${row.health_status}${selected ? ' selected' : ''}${row.enabled ? '' : ' disabled'}`}
-      data-mcp={row.name}
-      data-status={row.health_status}
-      data-circuit={row.circuit_state}
+      {...fleetItemData(row)}
     >
       <button
         type="button"
@@ -119,7 +106,7 @@ export function FleetCards({
           ))}
         </div>
       </div>
-      {rows.length === 0 ? <p className="empty">No MCP matches these filters.</p> : null}
+      {rows.length === 0 ? <NoMatches /> : null}
     </div>
   );
 }

@@ -2,12 +2,13 @@
 // height), each row is memoized on its immutable McpStatus object, and the "ago" column ticks on
 // its own. ARIA table semantics with aria-rowindex so screen readers know where they are.
 import type { McpStatus } from '@beacon/protocol';
-import { memo, useRef, type KeyboardEvent } from 'react';
+import { memo, useRef } from 'react';
 import type { SortKey } from '../fleet-view.js';
 import { latency } from '../format.js';
 import { useWindow } from '../hooks.js';
 import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
+import { fleetItemData, NoMatches, type FleetItemProps } from './fleet-item.js';
 import { useListKeys } from './list-keys.js';
 
 /** Column headers; the sortable ones sort the fleet when activated. */
@@ -22,19 +23,7 @@ const COLUMNS: readonly { label: string; sort?: SortKey }[] = [
   { label: 'Last error' },
 ];
 
-const Row = memo(function Row({
-  row,
-  index,
-  selected,
-  onOpen,
-  onKeyDown,
-}: {
-  row: McpStatus;
-  index: number;
-  selected: boolean;
-  onOpen: (name: string) => void;
-  onKeyDown: (e: KeyboardEvent, index: number) => void;
-}) {
+const Row = memo(function Row({ row, index, selected, onOpen, onKeyDown }: FleetItemProps) {
   return (
     <div
       role="row"
@@ -42,9 +31,7 @@ const Row = memo(function Row({
       aria-selected={selected}
       tabIndex={0}
       data-index={index}
-      data-mcp={row.name}
-      data-status={row.health_status}
-      data-circuit={row.circuit_state}
+      {...fleetItemData(row)}
       className={`trow${selected ? ' selected' : ''}${row.enabled ? '' : ' disabled'}`}
       onClick={() => onOpen(row.name)}
       onKeyDown={(e) => {
@@ -151,7 +138,7 @@ export function FleetTable({
           </div>
         </div>
       </div>
-      {rows.length === 0 ? <p className="empty">No MCP matches these filters.</p> : null}
+      {rows.length === 0 ? <NoMatches /> : null}
     </div>
   );
 }
