@@ -4,8 +4,16 @@
 // drops every connection and session, so clients see refused connections; `slow` delays every
 // MCP request; `error` answers every JSON-RPC request with an error; `flap` alternates error/ok.
 // The switch is set in-process or over `POST /fault` on the same port (unreachable while down:
-// use the in-process handle or a fleet's control server then).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// use the in-process handle or a fleet's control server then). With `tls` the same server speaks
+// https (node:https), e.g. with a certificate from createTestCa().
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   applyFault,
@@ -49,6 +57,8 @@ export interface McpTestServerOptions {
   readonly fault?: FaultMode;
   /** Oldest sessions are closed beyond this (clients that vanished never say goodbye). */
   readonly maxSessions?: number;
+  /** Serve https with this key and certificate (PEM); URLs then start with `https://`. */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
 
 export interface McpTestServerInfo {
@@ -71,7 +81,8 @@ export interface McpTestServerInfo {
 export interface McpTestServer {
   readonly name: string;
   readonly transport: McpTestTransport;
-  /** MCP endpoint, e.g. `http://127.0.0.1:41234/mcp` (streamable HTTP) or `.../sse`. */
+  /** MCP endpoint, e.g. `http://127.0.0.1:41234/mcp` (streamable HTTP) or `.../sse` (`https://`
+   * with `tls`). */
   readonly url: string;
   readonly port: number;
   /** Fault endpoint on the same port (`GET` / `POST {"mode": ...}`). */
@@ -178,7 +189,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
     sendJson(res, 200, { tools: tools.list() });
   };
 
-  const http = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     requests++;
     const path = (req.url ?? '/').split('?')[0];
     const mcp = endpoint.handler(path ?? '/');
@@ -200,11 +211,16 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
         sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
       } else res.destroy();
     });
-  });
+  };
+  // An https.Server is an http.Server for everything used here (listen, close, closeAllConnections).
+  const http: Server =
+    options.tls === undefined
+      ? createServer(onRequest)
+      : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest);
   // Keep-alive sockets must not outlive `down`; closeAllConnections() below handles that.
   const port = await listen(http, options.port ?? 0, host);
   listening = true;
-  const base = `http://${host}:${port}`;
+  const base = `${options.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
 
   const goDown = async (): Promise<void> => {
     if (!listening) return;

@@ -1,8 +1,10 @@
 // MCP test servers: real MCP over streamable HTTP or the older HTTP+SSE transport (one or a fleet,
-// with fault switches and a control API) and a runnable stdio server.
+// with fault switches and a control API, optionally over https with a throwaway CA) and a runnable
+// stdio server.
 export * from './fault.js';
 export * from './tools.js';
 export * from './http-server.js';
+export * from './test-ca.js';
 export * from './fleet.js';
 export * from './fleet-control.js';
 export * from './stdio-path.js';
