@@ -2,6 +2,7 @@
 // every bad variable at once).
 import { baseConfig, intFromEnv } from '@beacon/runtime';
 import { z } from 'zod';
+import { readCaFile } from './tls-trust.js';
 
 const HOLDER = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -37,5 +38,21 @@ export const RegistryConfig = z.object({
   ),
   /** Admin commands issued longer ago than this are answered `timeout`, not applied. */
   BEACON_REGISTRY_COMMAND_TTL_MS: intFromEnv(60_000, { min: 100 }),
+  /**
+   * PEM file of extra CA certificates trusted for https MCP servers (streamable HTTP), besides
+   * Node's default roots and NODE_EXTRA_CA_CERTS. Read and checked once, here, at start-up.
+   */
+  BEACON_MCP_CA_FILE: z
+    .string()
+    .min(1)
+    .transform((file, ctx) => {
+      try {
+        return { file, certificates: readCaFile(file) };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 export type RegistryConfig = z.output<typeof RegistryConfig>;

@@ -15,6 +15,7 @@ import {
   type McpState,
 } from './decide.js';
 import type { FleetChange, FleetItem, Owner, Plan } from './fleet-ops.js';
+import type { HttpAgents } from './http-transport.js';
 import { createProbeSession, type ProbeSession } from './prober.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 import { createSemaphore } from './semaphore.js';
@@ -39,6 +40,8 @@ export interface EngineDeps {
   readonly onProbe?: (result: ProbeResult) => void;
   /** Called once when the engine cannot go on (fenced, or an append failed): rebuild or step down. */
   readonly onFailure: (err: unknown) => void;
+  /** The streamable-HTTP transport's agents (CA trust); default: Node's defaults. */
+  readonly httpAgents?: HttpAgents | undefined;
 }
 
 export interface Engine {
@@ -226,6 +229,7 @@ export function createEngine(
     if (s !== undefined) return s;
     s = createProbeSession(name, {
       logger: log,
+      ...(deps.httpAgents === undefined ? {} : { httpAgents: deps.httpAgents }),
       onToolsChanged: (count) => {
         void track(
           withLock(name, async () => {

@@ -7,7 +7,8 @@
 // `mcp-session-id` / `mcp-protocol-version` headers, the standalone GET SSE stream for server
 // notifications opened after `notifications/initialized` (405 = none; reopened once after 1 s if
 // it ends), DELETE to end a session, StreamableHTTPError for HTTP failures — without auth or
-// redirects (the registry never configured either: redirects were already refused).
+// redirects (the registry never configured either: redirects were already refused). https
+// servers signed by a private CA are trusted through createHttpAgents({ extraCa }).
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -17,6 +18,7 @@ import {
   JSONRPCMessageSchema,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
+import { trustedCas } from './tls-trust.js';
 
 /** Largest JSON answer we read (a huge tools/list is still well below). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -24,25 +26,57 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_ERROR_BYTES = 2_000;
 const STREAM_RETRY_MS = 1_000;
 
-// One pair of agents for every session. Requests (POST/DELETE) reuse idle sockets for 4 s, below
-// the common 5 s server keep-alive, so a socket the server is about to close is rarely reused;
-// a reused socket that was closed under us is retried once on a fresh one (Node's documented
-// pattern). No per-origin socket cap: several MCPs behind one gateway origin must not wait on each
-// other; the registry bounds probes in flight itself. Long-lived GET streams get their own agent
-// without keep-alive or idle timeout.
-const agents = {
-  'http:': {
-    request: new http.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
-    stream: new http.Agent({ keepAlive: false }),
-  },
-  'https:': {
-    request: new https.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
-    stream: new https.Agent({ keepAlive: false }),
-  },
-} as const;
+// One set of agents for every session (per registry). Requests (POST/DELETE) reuse idle sockets
+// for 4 s, below the common 5 s server keep-alive, so a socket the server is about to close is
+// rarely reused; a reused socket that was closed under us is retried once on a fresh one (Node's
+// documented pattern). No per-origin socket cap: several MCPs behind one gateway origin must not
+// wait on each other; the registry bounds probes in flight itself. Long-lived GET streams get
+// their own agent without keep-alive or idle timeout.
+export interface HttpAgents {
+  readonly 'http:': { readonly request: http.Agent; readonly stream: http.Agent };
+  readonly 'https:': { readonly request: https.Agent; readonly stream: https.Agent };
+  /** Closes their sockets (at shutdown). */
+  destroy(): void;
+}
+
+export interface HttpAgentsOptions {
+  /**
+   * Extra CA certificates (PEM) trusted for https servers besides Node's default roots and
+   * NODE_EXTRA_CA_CERTS (BEACON_MCP_CA_FILE). None: Node's default trust store, untouched.
+   */
+  readonly extraCa?: readonly string[];
+}
+
+export function createHttpAgents(options: HttpAgentsOptions = {}): HttpAgents {
+  const tls = options.extraCa === undefined ? {} : { ca: trustedCas(options.extraCa) };
+  const agents = {
+    'http:': {
+      request: new http.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
+      stream: new http.Agent({ keepAlive: false }),
+    },
+    'https:': {
+      request: new https.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo', ...tls }),
+      stream: new https.Agent({ keepAlive: false, ...tls }),
+    },
+  } as const;
+  return Object.freeze({
+    ...agents,
+    destroy() {
+      for (const family of Object.values(agents)) {
+        family.request.destroy();
+        family.stream.destroy();
+      }
+    },
+  });
+}
+
+/** Agents trusting Node's default store, for transports not given their own. */
+const defaultAgents = createHttpAgents();
 
 export interface LeanHttpTransportOptions {
   readonly headers?: Readonly<Record<string, string>>;
+  /** Default: shared agents trusting Node's default CA store. */
+  readonly agents?: HttpAgents;
 }
 
 export interface LeanHttpTransport extends Transport {
@@ -123,6 +157,7 @@ export function createLeanHttpTransport(
   url: URL,
   options: LeanHttpTransportOptions = {},
 ): LeanHttpTransport {
+  const agents = options.agents ?? defaultAgents;
   const family = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
   const lib = url.protocol === 'https:' ? https : http;
   const active = new Set<http.ClientRequest>();

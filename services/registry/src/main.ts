@@ -9,6 +9,7 @@ import {
   startHealthServer,
 } from '@beacon/runtime';
 import { RegistryConfig } from './config.js';
+import { createHttpAgents } from './http-transport.js';
 import { createRegistryMetrics } from './registry-metrics.js';
 import { createRegistry } from './registry.js';
 
@@ -21,6 +22,9 @@ const redis = createRedis(config, 'registry', logger);
 const blocking = createRedis(config, 'registry-commands', logger);
 const eventLog = createEventLog(redis, { prefix: config.BEACON_REDIS_PREFIX, logger });
 const metrics = createRegistryMetrics();
+const caFile = config.BEACON_MCP_CA_FILE;
+const httpAgents =
+  caFile === undefined ? undefined : createHttpAgents({ extraCa: caFile.certificates });
 
 const registry = createRegistry({
   eventLog,
@@ -41,6 +45,7 @@ const registry = createRegistry({
   commandTtlMs: config.BEACON_REGISTRY_COMMAND_TTL_MS,
   metrics,
   logger,
+  httpAgents,
 });
 
 const health = await startHealthServer({
@@ -54,10 +59,16 @@ installShutdown(logger, async () => {
   await registry.stop();
   await health.close();
   await Promise.allSettled([redis.quit(), blocking.quit()]);
+  httpAgents?.destroy();
 });
 
 registry.start();
 logger.info(
-  { health_port: health.port, fleet_file: config.BEACON_FLEET_FILE ?? null },
+  {
+    health_port: health.port,
+    fleet_file: config.BEACON_FLEET_FILE ?? null,
+    mcp_ca_file: caFile === undefined ? null : caFile.file,
+    mcp_ca_certificates: caFile?.certificates.length ?? 0,
+  },
   `registry ${holder} started (health on :${health.port})`,
 );

@@ -16,7 +16,11 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpConfig, ProbeResult } from '@beacon/protocol';
 import type { Logger } from 'pino';
-import { createLeanHttpTransport, type LeanHttpTransport } from './http-transport.js';
+import {
+  createLeanHttpTransport,
+  type HttpAgents,
+  type LeanHttpTransport,
+} from './http-transport.js';
 
 export interface ProbeSessionOptions {
   readonly logger: Logger;
@@ -25,6 +29,8 @@ export interface ProbeSessionOptions {
   /** The transport closed by itself (e.g. a stdio server exited): probe again soon. */
   readonly onDropped: () => void;
   readonly clientName?: string;
+  /** Agents of the streamable-HTTP transport (their CA trust); default: Node's defaults. */
+  readonly httpAgents?: HttpAgents;
 }
 
 export interface ProbeSession {
@@ -62,6 +68,40 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CLOSED',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+
+// Certificate and handshake failures (OpenSSL verify codes as Node names them, and EPROTO for a
+// failed handshake, e.g. plain HTTP on the port). No MCP exchange happened: the transport could
+// not connect securely, so they count as `disconnected`, like a refused connection.
+const TLS_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+]);
+
+/** The chain ends in a CA nobody told us to trust. */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+const isTlsCode = (code: string): boolean =>
+  TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
 
 function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
@@ -106,6 +146,10 @@ export function classify(err: unknown): Failure {
   if (code !== undefined && NETWORK_CODES.has(code)) {
     return { outcome: 'disconnected', message, dropSession: true };
   }
+  if (code !== undefined && isTlsCode(code)) {
+    const hint = UNTRUSTED_CODES.has(code) ? ' (is its CA in BEACON_MCP_CA_FILE?)' : '';
+    return { outcome: 'disconnected', message: `TLS: ${message}${hint}`, dropSession: true };
+  }
   if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) {
     return { outcome: 'disconnected', message, dropSession: true };
   }
@@ -115,16 +159,22 @@ export function classify(err: unknown): Failure {
   return { outcome: 'error', message, dropSession: true };
 }
 
-function makeTransport(config: McpConfig, logger: Logger): Transport {
+function makeTransport(
+  config: McpConfig,
+  logger: Logger,
+  agents: HttpAgents | undefined,
+): Transport {
   const t = config.transport;
   switch (t.type) {
     case 'streamable-http':
       // Not the SDK's StreamableHTTPClientTransport: see http-transport.ts for what it cost.
-      return createLeanHttpTransport(
-        new URL(t.url),
-        t.headers === undefined ? {} : { headers: t.headers },
-      );
+      return createLeanHttpTransport(new URL(t.url), {
+        ...(t.headers === undefined ? {} : { headers: t.headers }),
+        ...(agents === undefined ? {} : { agents }),
+      });
     case 'sse':
+      // The SDK's fetch/EventSource use Node's global fetch, which trusts Node's default store
+      // (NODE_EXTRA_CA_CERTS included) but not BEACON_MCP_CA_FILE.
       return new SSEClientTransport(new URL(t.url), {
         requestInit: { headers: t.headers ?? {} },
         eventSourceInit: {
@@ -240,7 +290,7 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         },
       },
     );
-    const transport = makeTransport(config, log);
+    const transport = makeTransport(config, log, options.httpAgents);
     const candidate: Live = { client, transport };
     try {
       await client.connect(transport, { signal, timeout: Math.max(1, remaining()) });

@@ -9,6 +9,7 @@ import { applyEvent, BeaconError, type McpStatus } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import { startCommandConsumer, type CommandConsumer } from './command-consumer.js';
 import { createEngine, type Engine, type EngineSettings } from './engine.js';
+import type { HttpAgents } from './http-transport.js';
 import { startFleetWatcher, type FleetWatcher } from './fleet-watcher.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 import { createRegistryStore } from './store.js';
@@ -32,6 +33,8 @@ export interface RegistryOptions {
   readonly commandTtlMs: number;
   readonly metrics: RegistryMetrics;
   readonly logger: Logger;
+  /** Agents for streamable-HTTP probes (BEACON_MCP_CA_FILE trust); default: Node's defaults. */
+  readonly httpAgents?: HttpAgents | undefined;
 }
 
 export interface Registry {
@@ -118,6 +121,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           circuitOf: (name) => rows.get(name)?.circuit_state,
           onProbe: digest.record,
           onFailure: (err) => onFailure(err),
+          httpAgents: options.httpAgents,
         },
         snapshot.mcps,
         saved,

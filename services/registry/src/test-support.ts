@@ -22,6 +22,7 @@ import { createLogger } from '@beacon/runtime';
 import { waitFor } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import type { EngineSettings } from './engine.js';
+import type { HttpAgents } from './http-transport.js';
 import { createRegistryMetrics, type RegistryMetrics } from './registry-metrics.js';
 import { createRegistry, type Registry } from './registry.js';
 
@@ -69,6 +70,8 @@ export interface HarnessOptions {
   /** Off unless a test asks (keeps other tests' side-message lists short). */
   readonly probeDigestIntervalMs?: number;
   readonly holder?: string;
+  /** Agents for streamable-HTTP probes (e.g. trusting a test CA); the caller destroys them. */
+  readonly httpAgents?: HttpAgents;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -98,6 +101,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     commandTtlMs: 60_000,
     metrics,
     logger: testLogger,
+    httpAgents: options.httpAgents,
   });
   const sides: SideMessage[] = [];
   const sub: Subscription = await observerLog.subscribe({
