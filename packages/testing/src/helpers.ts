@@ -1,6 +1,7 @@
 // Small test helpers shared by every integration test: free ports, condition waits with a
 // deadline (never sleeps as synchronisation), and per-test Redis key prefixes.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Ports other processes on this machine rely on; never hand them out. */
@@ -26,6 +27,36 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     if (port !== null && !RESERVED.has(port)) return port;
   }
   throw new Error('freePort: could not find a free port');
+}
+
+/** First port of the OS's ephemeral range (outgoing connections take their local ports there). */
+function ephemeralStart(): number {
+  try {
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 11_000 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * The first of `count` consecutive free ports, for services that take a base port and count up
+ * (the demo fleet). Chosen below the ephemeral range, so no client socket of this machine can
+ * take one of them between this check and the service's listen().
+ */
+export async function freePortRange(count: number, host = '127.0.0.1'): Promise<number> {
+  const top = ephemeralStart() - count;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    let free = true;
+    for (let p = base; p < base + count && free; p++) {
+      free = !RESERVED.has(p) && (await tryListen(p, host)) !== null;
+    }
+    if (free) return base;
+  }
+  throw new Error(`freePortRange: no ${count} consecutive free ports found`);
 }
 
 /**

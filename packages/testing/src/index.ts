@@ -3,6 +3,7 @@
 export {
   freePort,
   freePortPair,
+  freePortRange,
   uniquePrefix,
   waitFor,
   WaitForAbort,

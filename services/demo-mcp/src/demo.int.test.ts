@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, startService, waitFor } from '@beacon/testing';
+import { freePort, freePortRange, startService, waitFor } from '@beacon/testing';
 import { afterAll, expect, it } from 'vitest';
 
 const stops: (() => Promise<unknown>)[] = [];
@@ -16,12 +16,14 @@ afterAll(async () => {
 it('starts N servers, writes the fleet file and switches faults over the control API', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-demo-'));
   const fleetFile = join(dir, 'fleet.json');
-  const [mcpPort, controlPort] = [await freePort(), await freePort()];
+  // Three consecutive ports below the ephemeral range (a client socket could otherwise take one),
+  // and a control port the OS picks (ephemeral, so never inside that range).
+  const mcpPort = await freePortRange(3);
+  const controlPort = await freePort();
   const proc = await startService('demo-mcp', {
     args: ['--write-fleet', fleetFile],
     env: {
       BEACON_DEMO_MCP_COUNT: '3',
-      // Consecutive ports from a free one; a clash would fail start-up loudly.
       BEACON_DEMO_MCP_PORT: String(mcpPort),
       BEACON_DEMO_CONTROL_PORT: String(controlPort),
       BEACON_DEMO_ALLOWED_ORIGINS: 'http://localhost:3001',
