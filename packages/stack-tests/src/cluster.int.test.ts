@@ -5,7 +5,7 @@
 import {
   demoServerName,
   freePort,
-  freePortPair,
+  freePortRange,
   startRedisCluster,
   uniquePrefix,
 } from '@beacon/testing';
@@ -31,7 +31,7 @@ describe('the stack on a 3-master Redis Cluster', () => {
   it('serves initial_status and live status changes from every edge', async () => {
     cluster = await startRedisCluster({ masters: 3 });
     // Two edges on consecutive ports: both must be free.
-    const edgePort = await freePortPair(1);
+    const edgePort = await freePortRange(2);
     const controlPort = await freePort();
     stack = await runStack({
       edgePort,

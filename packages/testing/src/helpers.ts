@@ -64,8 +64,10 @@ export async function freePortRange(count: number, host = '127.0.0.1'): Promise<
  * `port + 10000`, which an OS-chosen ephemeral port often cannot satisfy (> 65535).
  */
 export async function freePortPair(offset = 10000, host = '127.0.0.1'): Promise<number> {
+  // Both ports below the ephemeral range, where no client socket can take them meanwhile.
+  const top = ephemeralStart() - offset;
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
     if (RESERVED.has(port) || RESERVED.has(port + offset)) continue;
     if ((await tryListen(port, host)) === null) continue;
     if ((await tryListen(port + offset, host)) === null) continue;
