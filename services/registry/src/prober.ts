@@ -21,6 +21,7 @@ import {
   type HttpAgents,
   type LeanHttpTransport,
 } from './http-transport.js';
+import { isTlsErrorCode, isUntrustedIssuerCode } from './tls-trust.js';
 
 export interface ProbeSessionOptions {
   readonly logger: Logger;
@@ -69,40 +70,6 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-// Certificate and handshake failures (OpenSSL verify codes as Node names them, and EPROTO for a
-// failed handshake, e.g. plain HTTP on the port). No MCP exchange happened: the transport could
-// not connect securely, so they count as `disconnected`, like a refused connection.
-const TLS_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'INVALID_CA',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-]);
-
-/** The chain ends in a CA nobody told us to trust. */
-const UNTRUSTED_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-]);
-
-const isTlsCode = (code: string): boolean =>
-  TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
-
 function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
@@ -146,8 +113,8 @@ export function classify(err: unknown): Failure {
   if (code !== undefined && NETWORK_CODES.has(code)) {
     return { outcome: 'disconnected', message, dropSession: true };
   }
-  if (code !== undefined && isTlsCode(code)) {
-    const hint = UNTRUSTED_CODES.has(code) ? ' (is its CA in BEACON_MCP_CA_FILE?)' : '';
+  if (code !== undefined && isTlsErrorCode(code)) {
+    const hint = isUntrustedIssuerCode(code) ? ' (is its CA in BEACON_MCP_CA_FILE?)' : '';
     return { outcome: 'disconnected', message: `TLS: ${message}${hint}`, dropSession: true };
   }
   if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) {

@@ -8,7 +8,12 @@ import { rootCertificates } from 'node:tls';
 import { loadConfig } from '@beacon/runtime';
 import { describe, expect, it } from 'vitest';
 import { RegistryConfig } from './config.js';
-import { parsePemCertificates, trustedCas } from './tls-trust.js';
+import {
+  isTlsErrorCode,
+  isUntrustedIssuerCode,
+  parsePemCertificates,
+  trustedCas,
+} from './tls-trust.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'beacon-reg-ca-'));
 const file = (name: string, text: string): string => {
@@ -69,5 +74,17 @@ describe('trustedCas', () => {
     expect(trustedCas(extra, { NODE_EXTRA_CA_CERTS: join(dir, 'nope') })).toHaveLength(
       rootCertificates.length + 2,
     );
+  });
+});
+
+describe('TLS error codes', () => {
+  it('tells certificate/handshake failures from network ones', () => {
+    for (const code of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'EPROTO'])
+      expect(isTlsErrorCode(code)).toBe(true);
+    expect(isTlsErrorCode('ERR_SSL_WRONG_VERSION_NUMBER')).toBe(true);
+    expect(isTlsErrorCode('ERR_TLS_CERT_ALTNAME_INVALID')).toBe(true);
+    expect(isTlsErrorCode('ECONNREFUSED')).toBe(false);
+    expect(isUntrustedIssuerCode('SELF_SIGNED_CERT_IN_CHAIN')).toBe(true);
+    expect(isUntrustedIssuerCode('CERT_HAS_EXPIRED')).toBe(false);
   });
 });

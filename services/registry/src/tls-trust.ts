@@ -1,7 +1,8 @@
 // Which certificate authorities https MCP servers may be signed by: Node's default roots plus the
 // PEM file named by BEACON_MCP_CA_FILE (private CAs are common in front of internal MCP servers).
 // Node replaces its whole default store — NODE_EXTRA_CA_CERTS included — as soon as a TLS client
-// is given a `ca` list, so the list built here re-adds both explicitly.
+// is given a `ca` list, so the list built here re-adds both explicitly. Also which error codes are
+// TLS failures, for the prober's classification.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -58,3 +59,36 @@ export function trustedCas(
   }
   return [...rootCertificates, ...nodeExtra, ...extra];
 }
+
+// Certificate and handshake failures (OpenSSL verify codes as Node names them, and EPROTO for a
+// failed handshake, e.g. plain HTTP on the port). No MCP exchange happened: the transport could
+// not connect securely, so they count as `disconnected`, like a refused connection.
+/** The chain ends in a CA nobody told us to trust. */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+const TLS_CODES = new Set([
+  ...UNTRUSTED_CODES,
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+]);
+
+/** A certificate or handshake failure (classify() counts it as `disconnected`). */
+export const isTlsErrorCode = (code: string): boolean =>
+  TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_');
+
+/** The chain ends in a CA nobody told us to trust: BEACON_MCP_CA_FILE is the likely fix. */
+export const isUntrustedIssuerCode = (code: string): boolean => UNTRUSTED_CODES.has(code);
