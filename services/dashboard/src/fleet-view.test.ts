@@ -57,6 +57,10 @@ describe('fleet view', () => {
     expect(nameMatcher('*s')('docs')).toBe(true);
     expect(nameMatcher('*s')('search')).toBe(false);
     expect(nameMatcher('p*s')('payments')).toBe(true);
+    expect(nameMatcher('P.*S')('p.ays')).toBe(true); // only * is special
+    expect(nameMatcher('p.*s')('payments')).toBe(false);
+    // Would backtrack for seconds as a RegExp; a glob answers at once.
+    expect(nameMatcher(`${'*'.repeat(20)}x`)('a'.repeat(128))).toBe(false);
   });
 
   it('sorts by latency with unknown latency last, in both directions', () => {

@@ -1,6 +1,11 @@
 // What the fleet overview shows: filtering (status, circuit, tag, name search) and sorting of the
 // rows the client holds. Pure, so it is unit-tested and memoized on the fleet version.
-import type { CircuitState, HealthStatus, McpStatus } from '@beacon/protocol';
+import {
+  globMatcher,
+  type CircuitState,
+  type HealthStatus,
+  type McpStatus,
+} from '@beacon/protocol';
 
 export const STATUSES: readonly HealthStatus[] = [
   'unhealthy',
@@ -55,9 +60,9 @@ export function nameMatcher(search: string): (name: string) => boolean {
   const s = search.trim().toLowerCase();
   if (s === '') return () => true;
   if (!s.includes('*')) return (name) => name.toLowerCase().includes(s);
-  const escaped = s.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  const re = new RegExp(`^${escaped.join('.*')}$`);
-  return (name) => re.test(name.toLowerCase());
+  // The edge's glob matcher, not a RegExp: `^.*.*…x$` typed into the box would backtrack.
+  const glob = globMatcher(s);
+  return (name) => glob(name.toLowerCase());
 }
 
 function severity(row: McpStatus): number {
