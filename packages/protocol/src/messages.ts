@@ -79,6 +79,8 @@ export const ErrorCode = z.enum([
   'unauthorized',
   'forbidden',
   'token_expired',
+  /** A cap on subscriptions (patterns per frame / per connection, pattern length) was hit. */
+  'limit_exceeded',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -121,7 +123,9 @@ export type InitialStatusMessage = z.infer<typeof InitialStatusMessage>;
 export type SystemMetricsMessage = z.infer<typeof SystemMetricsMessage>;
 export type ReplayableMessage = Extract<ServerMessage, { offset: string }>;
 
-const McpPatternList = z.array(z.string().min(1).max(130)).max(10_000);
+// Hard outer bounds only: the edge applies its own, configurable and tighter caps (per frame, per
+// connection, pattern length) and answers `limit_exceeded` naming the cap.
+const McpPatternList = z.array(z.string().min(1).max(4096)).max(10_000);
 
 export const ClientMessage = z.discriminatedUnion('type', [
   /** Narrow (or widen, within the token's `mcps`) what this connection receives. */

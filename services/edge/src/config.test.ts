@@ -10,6 +10,19 @@ describe('edge config', () => {
     expect(s.auth.enabled).toBe(true);
     expect(s.edgeId).toBe('host-1');
     expect(edgeConfigProblems(env)).toEqual([]);
+    expect([s.maxFramePatterns, s.maxPatterns, s.maxPatternLength]).toEqual([256, 256, 256]);
+    const capped = edgeSettings(
+      EdgeEnv.parse({
+        BEACON_WS_MAX_FRAME_PATTERNS: '10',
+        BEACON_WS_MAX_PATTERNS: '20',
+        BEACON_WS_MAX_PATTERN_LENGTH: '64',
+      }),
+      'h',
+    );
+    expect([capped.maxFramePatterns, capped.maxPatterns, capped.maxPatternLength]).toEqual([
+      10, 20, 64,
+    ]);
+    expect(EdgeEnv.safeParse({ BEACON_WS_MAX_PATTERNS: '0' }).success).toBe(false);
   });
 
   it('reports cross-field problems by variable', () => {

@@ -48,6 +48,12 @@ export const edgeConfigShape = {
   BEACON_PING_INTERVAL_MS: int(0, 3_600_000).default(25_000),
   /** Client frames per second per socket before `rate_limited`; 4x that in a second closes. */
   BEACON_WS_RATE_LIMIT: int(1, 100_000).default(50),
+  /** Patterns one subscribe/unsubscribe frame may carry; more gets `limit_exceeded`. */
+  BEACON_WS_MAX_FRAME_PATTERNS: int(1, 10_000).default(256),
+  /** Patterns one connection's selection may hold (subscribed + unsubscribed-from). */
+  BEACON_WS_MAX_PATTERNS: int(1, 100_000).default(256),
+  /** Longest pattern (characters) in subscribe/unsubscribe; MCP names are at most 128. */
+  BEACON_WS_MAX_PATTERN_LENGTH: int(1, 4096).default(256),
   /** Bad frames (invalid JSON, unknown type, binary) tolerated before the socket is closed. */
   BEACON_WS_MAX_BAD_FRAMES: int(1, 10_000).default(10),
   /** Recent events kept in memory for resume. */
@@ -88,6 +94,9 @@ export interface EdgeSettings {
   readonly pingIntervalMs: number;
   readonly rateLimit: number;
   readonly maxBadFrames: number;
+  readonly maxFramePatterns: number;
+  readonly maxPatterns: number;
+  readonly maxPatternLength: number;
   readonly ringSize: number;
   readonly resumeMaxEvents: number;
   readonly commandTimeoutMs: number;
@@ -160,6 +169,9 @@ export function edgeSettings(env: EdgeEnv, fallbackId: string): EdgeSettings {
     pingIntervalMs: env.BEACON_PING_INTERVAL_MS,
     rateLimit: env.BEACON_WS_RATE_LIMIT,
     maxBadFrames: env.BEACON_WS_MAX_BAD_FRAMES,
+    maxFramePatterns: env.BEACON_WS_MAX_FRAME_PATTERNS,
+    maxPatterns: env.BEACON_WS_MAX_PATTERNS,
+    maxPatternLength: env.BEACON_WS_MAX_PATTERN_LENGTH,
     ringSize: env.BEACON_RING_SIZE,
     resumeMaxEvents: env.BEACON_RESUME_MAX_EVENTS,
     commandTimeoutMs: env.BEACON_COMMAND_TIMEOUT_MS,

@@ -14,6 +14,7 @@ import type { EdgeSettings } from './config.js';
 import { createEdgeMetrics } from './edge-metrics.js';
 import { createHeartbeat, type EdgeFigures } from './heartbeat.js';
 import { createMirror } from './mirror.js';
+import { forgetName } from './selection.js';
 import { createSessions } from './sessions.js';
 import { mountStatic } from './static-files.js';
 import { loadUws, type LoadedUws } from './uws.js';
@@ -234,6 +235,7 @@ export function createEdge(options: EdgeOptions): Edge {
           metrics.busEvents.inc();
           sessions.noteName(stored.event.mcp_name);
           sessions.publish(mirror.apply(stored));
+          if (stored.event.type === 'mcp_removed') forgetName(stored.event.mcp_name);
           metrics.fanout.observe((performance.now() - t0) / 1000);
         },
         onGap(info) {

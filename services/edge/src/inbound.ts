@@ -7,9 +7,10 @@ import { errorJson, parseFrame } from './client-frames.js';
 import type { ConnData, Ws } from './conn.js';
 import type { Delivery } from './delivery.js';
 import type { EdgeMetrics } from './edge-metrics.js';
+import { framePatternProblem, selectionProblem, type PatternCaps } from './pattern-caps.js';
 import { subscribeTo, unsubscribeFrom, viewOf } from './selection.js';
 
-export interface InboundSettings {
+export interface InboundSettings extends PatternCaps {
   readonly maxFrameBytes: number;
   readonly rateLimit: number;
   readonly maxBadFrames: number;
@@ -30,10 +31,18 @@ export function createInbound(deps: {
     switch (message.type) {
       case 'subscribe':
       case 'unsubscribe': {
-        conn.selection =
+        const next =
           message.type === 'subscribe'
             ? subscribeTo(conn.selection, message.mcps)
             : unsubscribeFrom(conn.selection, message.mcps);
+        const problem = selectionProblem(settings, next);
+        if (problem !== null) {
+          metrics.frame('limit_exceeded');
+          send(ws, errorJson('limit_exceeded', problem));
+          return;
+        }
+        metrics.frame(message.type);
+        conn.selection = next;
         conn.view = viewOf(conn.principal.mcps, conn.selection);
         const ack = JSON.stringify({
           type: 'ack',
@@ -130,10 +139,23 @@ export function createInbound(deps: {
         send(ws, errorJson(frame.code, frame.message));
         badFrame(ws, conn, frame.code, isBinary);
         return;
-      case 'message':
-        metrics.frame(frame.message.type);
-        handleMessage(ws, conn, frame.message);
+      case 'message': {
+        const m = frame.message;
+        // Checked before any pattern is compiled or the selection is touched.
+        const problem =
+          m.type === 'subscribe' || m.type === 'unsubscribe'
+            ? framePatternProblem(settings, m.type, m.mcps)
+            : null;
+        if (problem !== null) {
+          metrics.frame('limit_exceeded');
+          send(ws, errorJson('limit_exceeded', problem));
+          return;
+        }
+        // Counted once: by type when handled, as limit_exceeded when a cap refused it.
+        if (m.type !== 'subscribe' && m.type !== 'unsubscribe') metrics.frame(m.type);
+        handleMessage(ws, conn, m);
         return;
+      }
     }
   };
 }

@@ -1,7 +1,10 @@
 // What one connection receives: the token's `mcps` claim (a hard limit) narrowed by the
 // client's subscribe/unsubscribe messages. Pure; the session layer turns a View into uWS topic
 // subscriptions (`fleet` when it sees everything, else one `mcp/<name>` topic per visible MCP).
+// Views with globs remember their verdict per name (view-memo.ts), and equal views are shared
+// between connections, so a name is matched once per distinct view, not per event or socket.
 import { isPattern, nameFilter, type NameFilter } from '@beacon/protocol';
+import { createNameIds, memoized } from './view-memo.js';
 
 export interface Selection {
   /** Patterns asked for; null = everything the token allows. */
@@ -56,24 +59,54 @@ function exactNames(list: readonly string[] | null): string[] | null {
   return [...list];
 }
 
+/** Name ids shared by every view's verdict cache. */
+const nameIds = createNameIds();
+/**
+ * Views in use, by key, so equal views (same token claim and selection) share one verdict
+ * cache. Weak: a view no connection holds any more is collected, and its entry goes with it.
+ */
+const shared = new Map<string, WeakRef<View>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  if (shared.get(key)?.deref() === undefined) shared.delete(key);
+});
+
+/** An MCP was removed: its cached verdicts may go. */
+export function forgetName(name: string): void {
+  nameIds.forget(name);
+}
+
 export function viewOf(tokenMcps: readonly string[] | null, sel: Selection): View {
   const token = tokenMcps === null || hasStar(tokenMcps) ? null : tokenMcps;
   const include = sel.include === null || hasStar(sel.include) ? null : sel.include;
   const all = token === null && include === null && sel.exclude.length === 0;
+  const key = all ? '*' : JSON.stringify([token, include, sel.exclude]);
+  const hit = shared.get(key)?.deref();
+  if (hit !== undefined) return hit;
+  const view = buildView(token, include, sel.exclude, all, key);
+  shared.set(key, new WeakRef(view));
+  collected.register(view, key);
+  return view;
+}
+
+function buildView(
+  token: readonly string[] | null,
+  include: readonly string[] | null,
+  exclude: readonly string[],
+  all: boolean,
+  key: string,
+): View {
   const tf = nameFilter(token);
   const inf = nameFilter(include);
-  const ex = sel.exclude.length === 0 ? null : nameFilter(sel.exclude);
-  const test: NameFilter = all ? () => true : (n) => tf(n) && inf(n) && (ex === null || !ex(n));
+  const ex = exclude.length === 0 ? null : nameFilter(exclude);
+  const direct: NameFilter = (n) => tf(n) && inf(n) && (ex === null || !ex(n));
+  const globs = [token, include, exclude].some((l) => l !== null && l.some(isPattern));
+  // Exact-name views are a few Set lookups already: only globs are worth a cache.
+  const test: NameFilter = all ? () => true : globs ? memoized(direct, nameIds) : direct;
   const et = exactNames(token);
   const ei = exactNames(include);
   let exact: string[] | null = null;
   if (et !== null && ei !== null) exact = et.filter((n) => ei.includes(n));
   else exact = et ?? ei;
   if (exact !== null) exact = exact.filter((n) => test(n));
-  return Object.freeze({
-    all,
-    test,
-    key: all ? '*' : JSON.stringify([token, include, sel.exclude]),
-    exact,
-  });
+  return Object.freeze({ all, test, key, exact });
 }
