@@ -2,9 +2,21 @@
 // every bad variable at once).
 import { baseConfig, intFromEnv } from '@beacon/runtime';
 import { z } from 'zod';
+import { DEFAULT_DENY_CIDRS, parseCidrList, type Cidr } from './destination-policy.js';
 import { readCaFile } from './tls-trust.js';
 
 const HOLDER = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A comma-separated CIDR/IP list; a bad entry fails start-up naming the variable and entry. */
+const cidrList = (keywords: boolean) =>
+  z.string().transform((text, ctx): Cidr[] => {
+    try {
+      return parseCidrList(text, keywords);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      return z.NEVER;
+    }
+  });
 
 export const RegistryConfig = z.object({
   ...baseConfig,
@@ -54,5 +66,13 @@ export const RegistryConfig = z.object({
       }
     })
     .optional(),
+  /**
+   * Destinations the registry never connects to (checked on the resolved addresses of every
+   * connection). Setting it replaces the default; `default` in the list keeps it, `none` empties
+   * it.
+   */
+  BEACON_MCP_DENY_CIDRS: cidrList(true).default(() => parseCidrList(DEFAULT_DENY_CIDRS.join(','))),
+  /** When set, only destinations inside these may be connected to (the deny list still wins). */
+  BEACON_MCP_ALLOW_CIDRS: cidrList(false).optional(),
 });
 export type RegistryConfig = z.output<typeof RegistryConfig>;

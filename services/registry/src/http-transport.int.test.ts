@@ -7,7 +7,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { startMcpTestServer, waitFor, type McpTestServer } from '@beacon/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLeanHttpTransport } from './http-transport.js';
-import { classify } from './prober.js';
+import { classify } from './probe-errors.js';
 
 let server: McpTestServer | undefined;
 afterEach(async () => {

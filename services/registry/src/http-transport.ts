@@ -7,8 +7,10 @@
 // `mcp-session-id` / `mcp-protocol-version` headers, the standalone GET SSE stream for server
 // notifications opened after `notifications/initialized` (405 = none; reopened once after 1 s if
 // it ends), DELETE to end a session, StreamableHTTPError for HTTP failures — without auth or
-// redirects (the registry never configured either: redirects were already refused). https
-// servers signed by a private CA are trusted through createHttpAgents({ extraCa }).
+// redirects (the registry never configured either: redirects were already refused; node:http
+// follows none). https servers signed by a private CA are trusted through
+// createHttpAgents({ extraCa }); every connection obeys the destination policy (http-agents.ts).
+// An HTTP error's body is never read into an error: last_error must not quote what a URL says.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -18,60 +20,17 @@ import {
   JSONRPCMessageSchema,
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
-import { trustedCas } from './tls-trust.js';
+import { createHttpAgents, type HttpAgents } from './http-agents.js';
 
 /** Largest JSON answer we read (a huge tools/list is still well below). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
-/** Error bodies are only quoted in messages. */
-const MAX_ERROR_BYTES = 2_000;
 const STREAM_RETRY_MS = 1_000;
 
-// One set of agents for every session (per registry). Requests (POST/DELETE) reuse idle sockets
-// for 4 s, below the common 5 s server keep-alive, so a socket the server is about to close is
-// rarely reused; a reused socket that was closed under us is retried once on a fresh one (Node's
-// documented pattern). No per-origin socket cap: several MCPs behind one gateway origin must not
-// wait on each other; the registry bounds probes in flight itself. Long-lived GET streams get
-// their own agent without keep-alive or idle timeout.
-export interface HttpAgents {
-  readonly 'http:': { readonly request: http.Agent; readonly stream: http.Agent };
-  readonly 'https:': { readonly request: https.Agent; readonly stream: https.Agent };
-  /** Closes their sockets (at shutdown). */
-  destroy(): void;
-}
+export { createHttpAgents, type HttpAgents, type HttpAgentsOptions } from './http-agents.js';
 
-export interface HttpAgentsOptions {
-  /**
-   * Extra CA certificates (PEM) trusted for https servers besides Node's default roots and
-   * NODE_EXTRA_CA_CERTS (BEACON_MCP_CA_FILE). None: Node's default trust store, untouched.
-   */
-  readonly extraCa?: readonly string[];
-}
-
-export function createHttpAgents(options: HttpAgentsOptions = {}): HttpAgents {
-  const tls = options.extraCa === undefined ? {} : { ca: trustedCas(options.extraCa) };
-  const agents = {
-    'http:': {
-      request: new http.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo' }),
-      stream: new http.Agent({ keepAlive: false }),
-    },
-    'https:': {
-      request: new https.Agent({ keepAlive: true, timeout: 4_000, scheduling: 'lifo', ...tls }),
-      stream: new https.Agent({ keepAlive: false, ...tls }),
-    },
-  } as const;
-  return Object.freeze({
-    ...agents,
-    destroy() {
-      for (const family of Object.values(agents)) {
-        family.request.destroy();
-        family.stream.destroy();
-      }
-    },
-  });
-}
-
-/** Agents trusting Node's default store, for transports not given their own. */
-const defaultAgents = createHttpAgents();
+/** Agents trusting Node's default store under the default destination policy, for transports
+ * not given their own. */
+export const defaultHttpAgents = createHttpAgents();
 
 export interface LeanHttpTransportOptions {
   readonly headers?: Readonly<Record<string, string>>;
@@ -130,18 +89,13 @@ function mediaType(res: http.IncomingMessage): string {
   return (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function readText(res: http.IncomingMessage, limit: number, truncate: boolean): Promise<string> {
+function readText(res: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       text += chunk;
-      if (text.length > limit) {
-        if (truncate) {
-          res.destroy();
-          resolve(text.slice(0, limit));
-        } else res.destroy(new Error(`response larger than ${limit} bytes`));
-      }
+      if (text.length > limit) res.destroy(new Error(`response larger than ${limit} bytes`));
     });
     res.once('end', () => resolve(text));
     res.once('error', reject);
@@ -157,7 +111,7 @@ export function createLeanHttpTransport(
   url: URL,
   options: LeanHttpTransportOptions = {},
 ): LeanHttpTransport {
-  const agents = options.agents ?? defaultAgents;
+  const agents = options.agents ?? defaultHttpAgents;
   const family = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
   const lib = url.protocol === 'https:' ? https : http;
   const active = new Set<http.ClientRequest>();
@@ -252,7 +206,7 @@ export function createLeanHttpTransport(
       res.resume();
       throw new StreamableHTTPError(
         res.statusCode ?? -1,
-        `Failed to open SSE stream: ${res.statusMessage ?? ''}`,
+        `Failed to open SSE stream: HTTP ${res.statusCode ?? -1}`,
       );
     }
     // Streamed in the background: the caller only waits for the stream to be open.
@@ -296,8 +250,9 @@ export function createLeanHttpTransport(
       if (typeof sid === 'string' && sid !== '') sessionId = sid;
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) {
-        const text = await readText(res, MAX_ERROR_BYTES, true).catch(() => '');
-        throw new StreamableHTTPError(status, `Error POSTing to endpoint: ${text}`);
+        // The body is never read: whatever a URL answers must not reach last_error (SSRF).
+        res.resume();
+        throw new StreamableHTTPError(status, `Error POSTing to endpoint: HTTP ${status}`);
       }
       if (status === 202) {
         res.resume();
@@ -317,7 +272,7 @@ export function createLeanHttpTransport(
           self.onerror?.(new Error(`SSE stream disconnected: ${String(err)}`)),
         );
       } else if (type === 'application/json') {
-        deliver(JSON.parse(await readText(res, MAX_BODY_BYTES, false)));
+        deliver(JSON.parse(await readText(res, MAX_BODY_BYTES)));
       } else {
         res.resume();
         throw new StreamableHTTPError(-1, `Unexpected content type: ${type}`);

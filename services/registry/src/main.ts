@@ -9,6 +9,7 @@ import {
   startHealthServer,
 } from '@beacon/runtime';
 import { RegistryConfig } from './config.js';
+import { createDestinationPolicy } from './destination-policy.js';
 import { createHttpAgents } from './http-transport.js';
 import { createRegistryMetrics } from './registry-metrics.js';
 import { createRegistry } from './registry.js';
@@ -23,8 +24,14 @@ const blocking = createRedis(config, 'registry-commands', logger);
 const eventLog = createEventLog(redis, { prefix: config.BEACON_REDIS_PREFIX, logger });
 const metrics = createRegistryMetrics();
 const caFile = config.BEACON_MCP_CA_FILE;
-const httpAgents =
-  caFile === undefined ? undefined : createHttpAgents({ extraCa: caFile.certificates });
+const policy = createDestinationPolicy({
+  deny: config.BEACON_MCP_DENY_CIDRS,
+  allow: config.BEACON_MCP_ALLOW_CIDRS,
+});
+const httpAgents = createHttpAgents({
+  ...(caFile === undefined ? {} : { extraCa: caFile.certificates }),
+  policy,
+});
 
 const registry = createRegistry({
   eventLog,
@@ -59,7 +66,7 @@ installShutdown(logger, async () => {
   await registry.stop();
   await health.close();
   await Promise.allSettled([redis.quit(), blocking.quit()]);
-  httpAgents?.destroy();
+  httpAgents.destroy();
 });
 
 registry.start();
@@ -69,6 +76,8 @@ logger.info(
     fleet_file: config.BEACON_FLEET_FILE ?? null,
     mcp_ca_file: caFile === undefined ? null : caFile.file,
     mcp_ca_certificates: caFile?.certificates.length ?? 0,
+    mcp_deny_cidrs: policy.deny,
+    mcp_allow_cidrs: policy.allow,
   },
   `registry ${holder} started (health on :${health.port})`,
 );

@@ -4,24 +4,24 @@
 // `notifications/tools/list_changed`. Errors are classified: reachable-but-failing is
 // `unhealthy`, cannot-connect or dropped is `disconnected`. An `sse` session ends with its event
 // stream (the SDK's EventSource would otherwise reopen it onto a session nobody initialized).
+// Failures are classified and worded by probe-errors.ts.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import {
   getDefaultEnvironment,
   StdioClientTransport,
 } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { McpConfig, ProbeResult } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import {
   createLeanHttpTransport,
+  defaultHttpAgents,
   type HttpAgents,
   type LeanHttpTransport,
 } from './http-transport.js';
-import { isTlsErrorCode, isUntrustedIssuerCode } from './tls-trust.js';
+import { classify, ConnectFailure, isPolicyDenied, ProbeDeadline } from './probe-errors.js';
 
 export interface ProbeSessionOptions {
   readonly logger: Logger;
@@ -30,7 +30,8 @@ export interface ProbeSessionOptions {
   /** The transport closed by itself (e.g. a stdio server exited): probe again soon. */
   readonly onDropped: () => void;
   readonly clientName?: string;
-  /** Agents of the streamable-HTTP transport (their CA trust); default: Node's defaults. */
+  /** Agents of the HTTP transports (CA trust, destination policy); default: Node's trust store
+   * and the default destination policy. */
   readonly httpAgents?: HttpAgents;
 }
 
@@ -43,88 +44,6 @@ export interface ProbeSession {
 }
 
 type Outcome = ProbeResult['outcome'];
-
-interface Failure {
-  readonly outcome: Outcome;
-  readonly message: string;
-  /** The session is unusable: drop it (and try one fresh connect when it was an old one). */
-  readonly dropSession: boolean;
-}
-
-class ProbeDeadline extends Error {
-  override readonly name = 'ProbeDeadline';
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ENOENT',
-  'EACCES',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const code = errorCode(err);
-  const msg = err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message;
-  return code !== undefined && !msg.includes(code) ? `${msg} (${code})` : msg;
-}
-
-/** How a failed probe step looks to a user: reachable-but-failing, or unreachable. */
-export function classify(err: unknown): Failure {
-  const message = describe(err);
-  if (err instanceof ProbeDeadline) return { outcome: 'timeout', message, dropSession: false };
-  if (err instanceof McpError) {
-    if (err.code === (ErrorCode.RequestTimeout as number))
-      return { outcome: 'timeout', message, dropSession: false };
-    if (err.code === (ErrorCode.ConnectionClosed as number))
-      return { outcome: 'disconnected', message, dropSession: true };
-    return { outcome: 'error', message, dropSession: false };
-  }
-  if (err instanceof SseError) {
-    // The SSE stream could not be opened or was lost. An HTTP status means the server answered
-    // (reachable but failing); none means the connection itself failed or ended.
-    return err.code === undefined
-      ? { outcome: 'disconnected', message, dropSession: true }
-      : { outcome: 'error', message: `HTTP ${err.code}: ${message}`, dropSession: true };
-  }
-  if (err instanceof StreamableHTTPError) {
-    // 404/400: the server forgot our session (it restarted); the fresh connect decides.
-    const gone = err.code === 404 || err.code === 400;
-    return { outcome: 'error', message: `HTTP ${err.code ?? '?'}: ${message}`, dropSession: gone };
-  }
-  const code = errorCode(err);
-  if (code !== undefined && NETWORK_CODES.has(code)) {
-    return { outcome: 'disconnected', message, dropSession: true };
-  }
-  if (code !== undefined && isTlsErrorCode(code)) {
-    const hint = isUntrustedIssuerCode(code) ? ' (is its CA in BEACON_MCP_CA_FILE?)' : '';
-    return { outcome: 'disconnected', message: `TLS: ${message}${hint}`, dropSession: true };
-  }
-  if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) {
-    return { outcome: 'disconnected', message, dropSession: true };
-  }
-  if (err instanceof Error && /not connected|connection closed/i.test(err.message)) {
-    return { outcome: 'disconnected', message, dropSession: true };
-  }
-  return { outcome: 'error', message, dropSession: true };
-}
 
 function makeTransport(
   config: McpConfig,
@@ -139,19 +58,31 @@ function makeTransport(
         ...(t.headers === undefined ? {} : { headers: t.headers }),
         ...(agents === undefined ? {} : { agents }),
       });
-    case 'sse':
-      // The SDK's fetch/EventSource use Node's global fetch, which trusts Node's default store
-      // (NODE_EXTRA_CA_CERTS included) but not BEACON_MCP_CA_FILE.
-      return new SSEClientTransport(new URL(t.url), {
+    case 'sse': {
+      // Not Node's global fetch, which no destination policy reaches: agent-fetch.ts on the
+      // registry's agents. Node's default trust store (NODE_EXTRA_CA_CERTS included), not
+      // BEACON_MCP_CA_FILE, as with the global fetch before. The SDK puts `headers` (from
+      // requestInit) on the stream and on every POST.
+      const base = (agents ?? defaultHttpAgents).sseFetch;
+      let denied: unknown;
+      const sseFetch: FetchLike = (url, init) =>
+        base(url, init).catch((err: unknown) => {
+          if (isPolicyDenied(err)) denied = err;
+          throw err;
+        });
+      const transport = new SSEClientTransport(new URL(t.url), {
         requestInit: { headers: t.headers ?? {} },
-        eventSourceInit: {
-          fetch: (url, init) =>
-            fetch(url, {
-              ...init,
-              headers: { ...(init?.headers as Record<string, string>), ...t.headers },
-            }),
-        },
+        fetch: sseFetch,
       });
+      // The EventSource flattens a failed fetch into a message-only SseError: give connect() the
+      // policy refusal itself, so it is reported as one.
+      const start = transport.start.bind(transport);
+      transport.start = () =>
+        start().catch((err: unknown) => {
+          throw denied ?? err;
+        });
+      return transport;
+    }
     case 'stdio': {
       const transport = new StdioClientTransport({
         command: t.command,
@@ -260,7 +191,12 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
     const transport = makeTransport(config, log, options.httpAgents);
     const candidate: Live = { client, transport };
     try {
-      await client.connect(transport, { signal, timeout: Math.max(1, remaining()) });
+      try {
+        await client.connect(transport, { signal, timeout: Math.max(1, remaining()) });
+      } catch (err) {
+        // No MCP session yet: whatever answered has not shown it speaks MCP (probe-errors.ts).
+        throw new ConnectFailure(err);
+      }
       toolsCount = await listTools(client, signal, Math.max(1, remaining()));
     } catch (err) {
       await drop(candidate, false);
@@ -356,6 +292,8 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         : result('success', latency, null);
     } catch (err) {
       const failure = classify(err);
+      // The detail stays here: last_error only gets the fixed text (probe-errors.ts).
+      log.debug({ err: err instanceof ConnectFailure ? err.cause : err }, 'probe failed');
       if (failure.dropSession) await drop(live, false);
       const elapsed = performance.now() - pingStarted;
       return result(

@@ -98,7 +98,7 @@ describe('probing over https with a private CA', () => {
       (r) => r.health_status === 'disconnected',
       'disconnected',
     );
-    expect(down.last_error).toMatch(/ECONNREFUSED/);
+    expect(down.last_error).toBe('connection failed');
     await s.setFault('ok');
     await h.waitRow('vault_mcp', (r) => r.health_status === 'healthy', 'healthy again');
 
@@ -125,9 +125,7 @@ describe('probing over https with a private CA', () => {
       (r) => r.health_status === 'disconnected',
       'disconnected (TLS)',
     );
-    expect(row.last_error).toMatch(
-      /^TLS: .*\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)\) \(is its CA in BEACON_MCP_CA_FILE\?\)$/,
-    );
+    expect(row.last_error).toBe('TLS: untrusted certificate (is its CA in BEACON_MCP_CA_FILE?)');
     expect(row.tools_count).toBeNull();
     // The server saw connections but no MCP request: nothing got past the handshake.
     expect(s.info().requests).toBe(0);

@@ -92,3 +92,9 @@ export const isTlsErrorCode = (code: string): boolean =>
 
 /** The chain ends in a CA nobody told us to trust: BEACON_MCP_CA_FILE is the likely fix. */
 export const isUntrustedIssuerCode = (code: string): boolean => UNTRUSTED_CODES.has(code);
+
+/** The certificate was read but refused (expired, revoked, wrong host name, bad signature). */
+export const isCertificateErrorCode = (code: string): boolean =>
+  !isUntrustedIssuerCode(code) &&
+  (TLS_CODES.has(code) || code.startsWith('ERR_TLS_CERT')) &&
+  code !== 'EPROTO';

@@ -2,7 +2,8 @@
 // older HTTP+SSE transport (`/sse` + `/messages`); the transports live in streamable-endpoint.ts
 // and sse-endpoint.ts, the fault semantics here, shared by both. `down` closes the listener and
 // drops every connection and session, so clients see refused connections; `slow` delays every
-// MCP request; `error` answers every JSON-RPC request with an error; `flap` alternates error/ok.
+// MCP request; `error` answers every JSON-RPC request with an error; `flap` alternates error/ok;
+// `http_error` answers every MCP POST with a plain HTTP error status and body.
 // The switch is set in-process or over `POST /fault` on the same port (unreachable while down:
 // use the in-process handle or a fleet's control server then). With `tls` the same server speaks
 // https (node:https), e.g. with a certificate from createTestCa().
@@ -75,6 +76,8 @@ export interface McpTestServerInfo {
    * only once its stream is open. */
   readonly streams: number;
   readonly requests: number;
+  /** TCP (or TLS) connections accepted so far, MCP or not. */
+  readonly connections: number;
   readonly tools: readonly string[];
 }
 
@@ -118,6 +121,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
   const pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let fault = initialFault(Date.now(), options.fault ?? 'ok');
   let requests = 0;
+  let connections = 0;
   let closed = false;
   let listening = false;
   const endpoint = endpoints[transport]({
@@ -146,6 +150,12 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
       if (effectiveMode(fault, Date.now()) === 'slow') await delay(fault.slow_ms);
       if (closed || !listening) {
         res.destroy();
+        return;
+      }
+      if (req.method === 'POST' && effectiveMode(fault, Date.now()) === 'http_error') {
+        req.resume();
+        res.writeHead(fault.http_status, { 'content-type': 'text/plain' });
+        res.end(fault.http_body);
         return;
       }
       await handler(req, res);
@@ -217,6 +227,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
     options.tls === undefined
       ? createServer(onRequest)
       : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest);
+  http.on('connection', () => connections++);
   // Keep-alive sockets must not outlive `down`; closeAllConnections() below handles that.
   const port = await listen(http, options.port ?? 0, host);
   listening = true;
@@ -263,6 +274,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
       sessions: endpoint.sessions(),
       streams: endpoint.streams(),
       requests,
+      connections,
       tools: tools.list().map((t) => t.name),
     }),
     async close(): Promise<void> {
