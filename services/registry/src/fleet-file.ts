@@ -28,7 +28,10 @@ export function describeFleetIssue(i: FleetFileIssue): string {
 function parseText(text: string, fileName: string): unknown {
   const json = /\.json$/i.test(fileName);
   try {
-    return json ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown);
+    // Aliases are capped explicitly (a "billion laughs" file expands exponentially).
+    return json
+      ? (JSON.parse(text) as unknown)
+      : (parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) as unknown);
   } catch (err) {
     throw new BeaconError(
       'invalid',
@@ -43,9 +46,15 @@ function parseText(text: string, fileName: string): unknown {
 export function parseFleetFile(text: string, fileName: string): ParsedFleetFile {
   const doc = parseText(text, fileName);
   let list: unknown;
-  if (doc === null || doc === undefined) list = [];
-  else if (Array.isArray(doc)) list = doc;
-  else if (typeof doc === 'object' && 'mcps' in doc) list = doc.mcps ?? [];
+  // An empty file is far more often a truncated write or a wrong mount than an intent to remove
+  // every MCP: only an explicit empty list (`mcps: []` or `[]`) empties the fleet.
+  if (doc === null || doc === undefined) {
+    throw new BeaconError(
+      'invalid',
+      `fleet file ${fileName}: the file is empty; write "mcps: []" to remove every MCP`,
+    );
+  } else if (Array.isArray(doc)) list = doc;
+  else if (typeof doc === 'object' && 'mcps' in doc) list = doc.mcps;
   else {
     throw new BeaconError(
       'invalid',

@@ -2,7 +2,7 @@
 // directory is watched (editors and `mv` replace the file, which a file watch would lose) and the
 // file's mtime/size is also polled, because fs.watch is not reliable on every filesystem.
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Engine } from './engine.js';
@@ -19,8 +19,38 @@ export interface FleetWatcher {
   stop(): Promise<void>;
 }
 
+export const DEFAULT_FLEET_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The file's text, or a `too_large` refusal. The size is checked on the open descriptor and the
+ * read stops at the cap, so a file that grows between stat and read cannot slip past it.
+ */
+async function readCapped(
+  path: string,
+  maxBytes: number,
+): Promise<{ text: string } | { tooLarge: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) return { tooLarge: size };
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) return { tooLarge: length };
+    return { text: buffer.toString('utf8', 0, length) };
+  } finally {
+    await handle.close();
+  }
+}
+
 export function startFleetWatcher(options: {
   readonly path: string;
+  /** Refuse (unread) a file larger than this; default DEFAULT_FLEET_FILE_MAX_BYTES. */
+  readonly maxBytes?: number | undefined;
   readonly engine: Engine;
   readonly store: RegistryStore;
   readonly fence: Fence;
@@ -30,6 +60,7 @@ export function startFleetWatcher(options: {
   readonly pollMs?: number;
 }): FleetWatcher {
   const path = resolve(options.path);
+  const maxBytes = options.maxBytes ?? DEFAULT_FLEET_FILE_MAX_BYTES;
   const log = options.logger.child({ component: 'fleet-file', path });
   let memory = options.memory;
   let stopped = false;
@@ -42,7 +73,17 @@ export function startFleetWatcher(options: {
   const reconcileOnce = async (): Promise<void> => {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      const read = await readCapped(path, maxBytes);
+      if ('tooLarge' in read) {
+        log.error(
+          { bytes: read.tooLarge, max_bytes: maxBytes },
+          `fleet file not applied: ${read.tooLarge} bytes exceeds the limit of ${maxBytes} ` +
+            `(BEACON_FLEET_FILE_MAX_BYTES); keeping the current fleet`,
+        );
+        options.metrics.fileReloads.labels('too_large').inc();
+        return;
+      }
+      text = read.text;
     } catch (err) {
       // A missing file is "no change": removing every MCP because a path is wrong would hurt.
       log.error({ err }, 'cannot read the fleet file; keeping the current fleet');

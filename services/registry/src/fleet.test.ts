@@ -55,10 +55,29 @@ mcps:
     ]);
   });
 
-  it('accepts a JSON list at the top level and an empty file', () => {
+  it('accepts a JSON list at the top level and an explicit empty list', () => {
     const json = JSON.stringify([{ name: 'a', transport: { type: 'stdio', command: 'x' } }]);
     expect(parseFleetFile(json, 'fleet.json').entries).toHaveLength(1);
-    expect(parseFleetFile('', 'fleet.yaml').entries).toEqual([]);
+    expect(parseFleetFile('mcps: []', 'fleet.yaml').entries).toEqual([]);
+    expect(parseFleetFile('[]', 'fleet.json').entries).toEqual([]);
+  });
+
+  it('refuses an empty file (a truncated write must not remove the fleet)', () => {
+    for (const text of ['', '   \n', '# only a comment\n']) {
+      expect(() => parseFleetFile(text, 'fleet.yaml')).toThrow(/the file is empty/);
+    }
+    expect(() => parseFleetFile('mcps:', 'fleet.yaml')).toThrow(/must be a list/);
+    expect(() => parseFleetFile('', 'fleet.json')).toThrow(/cannot parse/);
+  });
+
+  it('refuses a YAML alias bomb before it expands', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) {
+      const prev = `*a${i - 1}`;
+      lines.push(`a${i}: &a${i} [${Array(10).fill(prev).join(', ')}]`);
+    }
+    lines.push('mcps: *a11');
+    expect(() => parseFleetFile(lines.join('\n'), 'fleet.yaml')).toThrow(/cannot parse/);
   });
 
   it('refuses a file it cannot parse at all, so the fleet is kept', () => {

@@ -25,6 +25,8 @@ export interface RegistryOptions {
   readonly holder: string;
   readonly leaseTtlMs: number;
   readonly fleetFile?: string | undefined;
+  /** Fleet files larger than this are refused unread (default 4 MiB). */
+  readonly fleetFileMaxBytes?: number | undefined;
   readonly engine: EngineSettings;
   readonly probesMaxLen: number;
   readonly metricsIntervalMs: number;
@@ -134,6 +136,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       if (options.fleetFile !== undefined) {
         watcher = startFleetWatcher({
           path: options.fleetFile,
+          maxBytes: options.fleetFileMaxBytes,
           engine,
           store,
           fence,

@@ -65,6 +65,7 @@ export interface HarnessOptions {
   readonly url: string;
   readonly prefix: string;
   readonly fleetFile?: string;
+  readonly fleetFileMaxBytes?: number;
   readonly engine?: Partial<EngineSettings>;
   readonly metricsIntervalMs?: number;
   /** Off unless a test asks (keeps other tests' side-message lists short). */
@@ -88,6 +89,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     holder: options.holder ?? `test-${randomUUID().slice(0, 8)}`,
     leaseTtlMs: 2_000,
     fleetFile: options.fleetFile,
+    fleetFileMaxBytes: options.fleetFileMaxBytes,
     engine: {
       failureCyclesToDisable: 5,
       reprobeBaseMs: 300,
