@@ -2,6 +2,7 @@
 // every bad variable at once).
 import { baseConfig, intFromEnv } from '@beacon/runtime';
 import { z } from 'zod';
+import { readStdioAllowList } from './stdio-commands.js';
 import { readCaFile } from './tls-trust.js';
 
 const HOLDER = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -48,6 +49,22 @@ export const RegistryConfig = z.object({
     .transform((file, ctx) => {
       try {
         return { file, certificates: readCaFile(file) };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /**
+   * The stdio allow-list (YAML/JSON, see stdio-commands.ts): the only commands an API or
+   * command-stream registration may run. Unset: such stdio registrations are refused.
+   */
+  BEACON_STDIO_COMMANDS: z
+    .string()
+    .min(1)
+    .transform((file, ctx) => {
+      try {
+        return readStdioAllowList(file);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
         return z.NEVER;

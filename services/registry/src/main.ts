@@ -46,6 +46,7 @@ const registry = createRegistry({
   metrics,
   logger,
   httpAgents,
+  stdioCommands: config.BEACON_STDIO_COMMANDS,
 });
 
 const health = await startHealthServer({
@@ -69,6 +70,8 @@ logger.info(
     fleet_file: config.BEACON_FLEET_FILE ?? null,
     mcp_ca_file: caFile === undefined ? null : caFile.file,
     mcp_ca_certificates: caFile?.certificates.length ?? 0,
+    stdio_commands: config.BEACON_STDIO_COMMANDS?.file ?? null,
+    stdio_entries: config.BEACON_STDIO_COMMANDS?.entries.size ?? 0,
   },
   `registry ${holder} started (health on :${health.port})`,
 );

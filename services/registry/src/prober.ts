@@ -6,21 +6,20 @@
 // stream (the SDK's EventSource would otherwise reopen it onto a session nobody initialized).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import {
-  getDefaultEnvironment,
-  StdioClientTransport,
-} from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { McpConfig, ProbeResult } from '@beacon/protocol';
+import { redactLogText } from '@beacon/runtime';
+import type { McpConfig, ProbeResult, StdioTransport } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import {
   createLeanHttpTransport,
   type HttpAgents,
   type LeanHttpTransport,
 } from './http-transport.js';
+import { resolveStdio, type StdioSpawn } from './stdio-commands.js';
 import { isTlsErrorCode, isUntrustedIssuerCode } from './tls-trust.js';
 
 export interface ProbeSessionOptions {
@@ -32,6 +31,11 @@ export interface ProbeSessionOptions {
   readonly clientName?: string;
   /** Agents of the streamable-HTTP transport (their CA trust); default: Node's defaults. */
   readonly httpAgents?: HttpAgents;
+  /**
+   * The process to run for a stdio MCP (allow-list, fleet-file ownership); throws to refuse.
+   * Default: no allow-list and no fleet file, so every stdio MCP is refused.
+   */
+  readonly resolveStdio?: (t: StdioTransport) => StdioSpawn;
 }
 
 export interface ProbeSession {
@@ -130,6 +134,7 @@ function makeTransport(
   config: McpConfig,
   logger: Logger,
   agents: HttpAgents | undefined,
+  resolve: (t: StdioTransport) => StdioSpawn,
 ): Transport {
   const t = config.transport;
   switch (t.type) {
@@ -153,16 +158,15 @@ function makeTransport(
         },
       });
     case 'stdio': {
-      const transport = new StdioClientTransport({
-        command: t.command,
-        args: t.args,
-        env: { ...getDefaultEnvironment(), ...t.env },
-        ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
-        stderr: 'pipe',
-      });
-      // Drain stderr (a full pipe would block the server) into debug logs.
+      const spawn = resolve(t);
+      const transport = new StdioClientTransport({ ...spawn, stderr: 'pipe' });
+      // Drain stderr (a full pipe would block the server) into debug logs, secrets masked: a
+      // server may print its token or a connection string.
       transport.stderr?.on('data', (chunk: Buffer) => {
-        logger.debug({ stderr: chunk.toString('utf8').slice(0, 2_000) }, 'stdio server stderr');
+        logger.debug(
+          { stderr: redactLogText(chunk.toString('utf8'), 2_000) },
+          'stdio server stderr',
+        );
       });
       return transport;
     }
@@ -257,7 +261,12 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         },
       },
     );
-    const transport = makeTransport(config, log, options.httpAgents);
+    const transport = makeTransport(
+      config,
+      log,
+      options.httpAgents,
+      options.resolveStdio ?? ((t) => resolveStdio(undefined, t, false)),
+    );
     const candidate: Live = { client, transport };
     try {
       await client.connect(transport, { signal, timeout: Math.max(1, remaining()) });
