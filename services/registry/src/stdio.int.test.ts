@@ -21,7 +21,7 @@ it('fleet-file stdio runs a free command; commands cannot register, update or re
   const dir = mkdtempSync(join(tmpdir(), 'beacon-reg-stdio-file-'));
   const file = join(dir, 'fleet.yaml');
   const transport = {
-    type: 'stdio',
+    type: 'stdio' as const,
     command: process.execPath,
     args: stdioServerArgs({ name: 'file_mcp', tools: 2 }),
   };
