@@ -36,6 +36,11 @@ const CommandCommon = {
   actor: z.string().min(1).max(256),
   /** Epoch ms the command was issued; workers ignore commands older than their TTL. */
   issued_at: z.number().int().nonnegative(),
+  /**
+   * The actor's token is scoped (an `mcps` claim). Workers refuse such actors any stdio change,
+   * as the edge does; absent means unscoped (a hand-written XADD still meets the stdio allow-list).
+   */
+  scoped: z.boolean().optional(),
 };
 
 export const RegistryCommand = z.discriminatedUnion('type', [
@@ -56,6 +61,7 @@ export type BreakerCommand = z.infer<typeof BreakerCommand>;
 
 export const CommandErrorCode = z.enum([
   'not_found',
+  'forbidden',
   'conflict',
   'invalid',
   'not_leader',

@@ -3,25 +3,62 @@
 import { z } from 'zod';
 import { CircuitState, HealthStatus, McpName, Timestamp } from './status.js';
 
-const HeaderMap = z.record(z.string().min(1), z.string());
+/**
+ * Per-field caps: a config is stored in the log, kept in every edge's mirror and re-sent with
+ * every event about its MCP, so none may grow without bound (a 917 KB config was accepted once).
+ */
+export const CONFIG_LIMITS = Object.freeze({
+  urlLength: 2_048,
+  headers: 32,
+  headerKeyLength: 128,
+  headerValueLength: 4_096,
+  env: 64,
+  envKeyLength: 128,
+  envValueLength: 4_096,
+  args: 64,
+  argLength: 1_024,
+  commandLength: 4_096,
+  cwdLength: 4_096,
+  /** The whole config as JSON, in UTF-16 code units (≈ bytes for ASCII). */
+  totalLength: 16_384,
+});
+const L = CONFIG_LIMITS;
+
+/** A string-to-string map with capped entry count, key and value lengths. */
+function cappedMap(what: string, entries: number, keyLength: number, valueLength: number) {
+  return z
+    .record(
+      z.string().min(1).max(keyLength, `${what} names are at most ${keyLength} characters`),
+      z.string().max(valueLength, `${what} values are at most ${valueLength} characters`),
+    )
+    .refine((m) => Object.keys(m).length <= entries, `at most ${entries} ${what} entries`);
+}
+const HeaderMap = cappedMap('header', L.headers, L.headerKeyLength, L.headerValueLength);
+const HttpUrl = z.url({ protocol: /^https?$/ }).max(L.urlLength);
 
 export const StreamableHttpTransport = z.strictObject({
   type: z.literal('streamable-http'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: HttpUrl,
   headers: HeaderMap.optional(),
 });
 export const SseTransport = z.strictObject({
   type: z.literal('sse'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: HttpUrl,
   headers: HeaderMap.optional(),
 });
+/**
+ * A process the registry runs on its own host, as its own user. Registered through the API or
+ * the command stream, `command` names an entry of the registry host's BEACON_STDIO_COMMANDS file
+ * and `args`/`env` are checked against that entry; only the fleet file may give a free command.
+ */
 export const StdioTransport = z.strictObject({
   type: z.literal('stdio'),
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string().min(1), z.string()).optional(),
-  cwd: z.string().optional(),
+  command: z.string().min(1).max(L.commandLength),
+  args: z.array(z.string().max(L.argLength)).max(L.args).default([]),
+  env: cappedMap('env', L.env, L.envKeyLength, L.envValueLength).optional(),
+  cwd: z.string().max(L.cwdLength).optional(),
 });
+export type StdioTransport = z.output<typeof StdioTransport>;
 export const Transport = z.discriminatedUnion('type', [
   StreamableHttpTransport,
   SseTransport,
@@ -48,18 +85,37 @@ export const BreakerSettings = z.strictObject({
 });
 export type BreakerSettings = z.infer<typeof BreakerSettings>;
 
-export const McpConfigInput = z.strictObject({
-  name: McpName,
-  transport: Transport,
-  probe_interval_ms: z.number().int().min(100).max(86_400_000).default(10_000),
-  timeout_ms: z.number().int().min(10).max(600_000).default(5_000),
-  /** A probe slower than this counts as unhealthy ("too slow"). Defaults to timeout_ms. */
-  slow_ms: z.number().int().positive().optional(),
-  failure_cycles_to_disable: z.number().int().min(1).max(1_000_000).optional(),
-  tags: z.array(z.string().min(1).max(64)).max(64).default([]),
-  enabled: z.boolean().default(true),
-  breaker: BreakerSettings.optional(),
-});
+/** Refuses a config (or patch) whose JSON exceeds the total cap, naming its largest field. */
+function totalCap(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const size = JSON.stringify(value).length;
+  if (size <= L.totalLength) return;
+  let largest = '';
+  let largestSize = -1;
+  for (const [k, v] of Object.entries(value)) {
+    const n = JSON.stringify(v ?? null).length;
+    if (n > largestSize) [largest, largestSize] = [k, n];
+  }
+  ctx.addIssue({
+    code: 'custom',
+    path: largest === '' ? [] : [largest],
+    message: `config is ${size} characters as JSON, over the ${L.totalLength} cap (largest field: ${largest}, ${largestSize})`,
+  });
+}
+
+export const McpConfigInput = z
+  .strictObject({
+    name: McpName,
+    transport: Transport,
+    probe_interval_ms: z.number().int().min(100).max(86_400_000).default(10_000),
+    timeout_ms: z.number().int().min(10).max(600_000).default(5_000),
+    /** A probe slower than this counts as unhealthy ("too slow"). Defaults to timeout_ms. */
+    slow_ms: z.number().int().positive().optional(),
+    failure_cycles_to_disable: z.number().int().min(1).max(1_000_000).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(64).default([]),
+    enabled: z.boolean().default(true),
+    breaker: BreakerSettings.optional(),
+  })
+  .superRefine(totalCap);
 /** A validated registration with defaults filled in. */
 export type McpConfig = z.output<typeof McpConfigInput>;
 export const McpConfig = McpConfigInput;
@@ -68,16 +124,18 @@ export const McpConfig = McpConfigInput;
  * Partial update (PATCH): any field but `name`. Absent fields keep their current value, so no
  * defaults here (`.partial()` of McpConfigInput would fill them in and reset the config).
  */
-export const McpConfigPatch = z.strictObject({
-  transport: Transport.optional(),
-  probe_interval_ms: z.number().int().min(100).max(86_400_000).optional(),
-  timeout_ms: z.number().int().min(10).max(600_000).optional(),
-  slow_ms: z.number().int().positive().optional(),
-  failure_cycles_to_disable: z.number().int().min(1).max(1_000_000).optional(),
-  tags: z.array(z.string().min(1).max(64)).max(64).optional(),
-  enabled: z.boolean().optional(),
-  breaker: BreakerSettings.optional(),
-});
+export const McpConfigPatch = z
+  .strictObject({
+    transport: Transport.optional(),
+    probe_interval_ms: z.number().int().min(100).max(86_400_000).optional(),
+    timeout_ms: z.number().int().min(10).max(600_000).optional(),
+    slow_ms: z.number().int().positive().optional(),
+    failure_cycles_to_disable: z.number().int().min(1).max(1_000_000).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(64).optional(),
+    enabled: z.boolean().optional(),
+    breaker: BreakerSettings.optional(),
+  })
+  .superRefine(totalCap);
 export type McpConfigPatch = z.infer<typeof McpConfigPatch>;
 
 /** Numbers a breaker exposes in the projection (for the detail view). */
@@ -105,16 +163,63 @@ export type McpStatus = z.infer<typeof McpStatus>;
 
 const REDACTED = '***';
 
-/** The config as shown to clients: header and env values never leave the server side. */
+/**
+ * A URL as shown to clients: the userinfo password and every query-string value become `***`
+ * (`http://svc:***@host/mcp?api_key=***`); scheme, host, path and parameter names stay readable.
+ */
+export function redactUrl(raw: string): string {
+  // String work, not URL: this package runs in browsers and Node alike without DOM/Node types.
+  const hashAt = raw.indexOf('#');
+  const beforeHash = hashAt < 0 ? raw : raw.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  let head = queryAt < 0 ? beforeHash : beforeHash.slice(0, queryAt);
+  const query = queryAt < 0 ? null : beforeHash.slice(queryAt + 1);
+  const schemeEnd = head.indexOf('://');
+  if (schemeEnd >= 0) {
+    const authStart = schemeEnd + 3;
+    const slash = head.indexOf('/', authStart);
+    const authEnd = slash < 0 ? head.length : slash;
+    const authority = head.slice(authStart, authEnd);
+    const at = authority.lastIndexOf('@');
+    const colon = at < 0 ? -1 : authority.slice(0, at).indexOf(':');
+    if (colon >= 0) {
+      head = `${head.slice(0, authStart + colon + 1)}${REDACTED}${head.slice(authStart + at)}`;
+    }
+  }
+  const masked =
+    query === null
+      ? ''
+      : `?${query
+          .split('&')
+          .map((part) => {
+            const eq = part.indexOf('=');
+            return eq < 0 ? (part === '' ? '' : REDACTED) : `${part.slice(0, eq)}=${REDACTED}`;
+          })
+          .join('&')}`;
+  return `${head}${masked}${hashAt < 0 ? '' : `#${REDACTED}`}`;
+}
+
+/**
+ * The config as shown to clients: header and env values, URL passwords and query values, and
+ * stdio args never leave the server side. Args are all masked (not only caller-supplied ones):
+ * a client cannot tell a flag from a token, and the count stays visible. `command` (a name of
+ * the registry host's allow-list, or a fleet-file path) and `cwd` stay readable.
+ */
 export function redactConfig(config: McpConfig): McpConfig {
   const t = config.transport;
   const hide = (m: Record<string, string> | undefined): Record<string, string> | undefined =>
     m === undefined ? undefined : Object.fromEntries(Object.keys(m).map((k) => [k, REDACTED]));
   switch (t.type) {
     case 'stdio':
-      return { ...config, transport: { ...t, env: hide(t.env) } };
+      return {
+        ...config,
+        transport: { ...t, args: t.args.map(() => REDACTED), env: hide(t.env) },
+      };
     case 'sse':
     case 'streamable-http':
-      return { ...config, transport: { ...t, headers: hide(t.headers) } };
+      return {
+        ...config,
+        transport: { ...t, url: redactUrl(t.url), headers: hide(t.headers) },
+      };
   }
 }

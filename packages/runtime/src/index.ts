@@ -10,6 +10,7 @@ export {
   type RedisConfig,
 } from './config.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
+export { redactLogText } from './redact-text.js';
 export {
   createRedis,
   parseRedisUrls,

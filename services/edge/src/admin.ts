@@ -104,6 +104,22 @@ export function mountAdmin(deps: AdminDeps): void {
     if (!p.filter(name)) throw new BeaconError('forbidden', `token may not manage MCP ${name}`);
   }
 
+  /**
+   * A stdio transport runs a process on the registry host: never for a scoped admin (whose token
+   * is limited to some MCPs), neither a new one nor a change of an existing one. The registry
+   * checks the same (the command says `scoped`) and, for everyone, its allow-list.
+   */
+  function mayTouchStdio(p: Principal, name: string, transport: { type: string } | undefined) {
+    if (p.mcps === null || transport === undefined) return;
+    const current = mirror.row(name)?.config?.transport.type;
+    if (transport.type === 'stdio' || current === 'stdio') {
+      throw new BeaconError(
+        'forbidden',
+        'stdio transports cannot be registered or changed by a scoped admin (token with an mcps claim)',
+      );
+    }
+  }
+
   async function answer(result: CommandResult, status: number, name: string): Promise<Reply> {
     metrics.command(result.ok ? 'ok' : (result.error?.code ?? 'failed'));
     if (!result.ok) throw commandError(result);
@@ -175,10 +191,16 @@ export function mountAdmin(deps: AdminDeps): void {
       requireAdmin(p);
       const config = parseOrThrow(McpConfig, body(b, info), 'MCP registration');
       mayWrite(p, config.name);
+      mayTouchStdio(p, config.name, config.transport);
       if (mirror.row(config.name) !== undefined) {
         throw new BeaconError('conflict', `MCP ${config.name} is already registered; use PATCH`);
       }
-      return answer(await commands.registry({ type: 'register', config }, p.sub), 201, config.name);
+      const scoped = p.mcps !== null;
+      return answer(
+        await commands.registry({ type: 'register', config, scoped }, p.sub),
+        201,
+        config.name,
+      );
     }),
   );
 
@@ -192,10 +214,12 @@ export function mountAdmin(deps: AdminDeps): void {
       const patch = parseOrThrow(McpConfigPatch, body(b, info), 'MCP update');
       const keys = Object.keys(patch);
       if (keys.length === 0) throw new BeaconError('invalid', 'empty update: nothing to change');
+      mayTouchStdio(p, name, patch.transport);
+      const scoped = p.mcps !== null;
       const result =
         keys.length === 1 && patch.enabled !== undefined
           ? await commands.registry({ type: patch.enabled ? 'enable' : 'disable', name }, p.sub)
-          : await commands.registry({ type: 'update', name, patch }, p.sub);
+          : await commands.registry({ type: 'update', name, patch, scoped }, p.sub);
       return answer(result, 200, name);
     }),
   );

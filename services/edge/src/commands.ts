@@ -35,6 +35,7 @@ export interface CommandBus {
 
 const CODE_OF: Record<CommandErrorCode, BeaconErrorCode> = {
   not_found: 'not_found',
+  forbidden: 'forbidden',
   conflict: 'conflict',
   invalid: 'invalid',
   not_leader: 'unavailable',

@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 import type { Engine } from './engine.js';
 import { CommandRefused, planCommand } from './fleet-ops.js';
 import type { RegistryMetrics } from './registry-metrics.js';
+import type { StdioAllowList } from './stdio-commands.js';
+import { checkStdioCommand } from './stdio-gate.js';
 
 export const COMMAND_GROUP = 'registry';
 
@@ -35,6 +37,8 @@ export function startCommandConsumer(options: {
   readonly ttlMs: number;
   readonly metrics: RegistryMetrics;
   readonly logger: Logger;
+  /** BEACON_STDIO_COMMANDS: stdio registrations must name its entries (none: all refused). */
+  readonly stdioCommands?: StdioAllowList | undefined;
 }): CommandConsumer {
   const { redis, blocking, keys, engine, consumer, metrics } = options;
   const stream = keys.registryCommands;
@@ -89,9 +93,10 @@ export function startCommandConsumer(options: {
     }
     const name = command.type === 'register' ? command.config.name : command.name;
     try {
-      const offset = await engine.withLocks([name], async () =>
-        engine.commit(planCommand(engine.fleet, command, Date.now())),
-      );
+      const offset = await engine.withLocks([name], async () => {
+        checkStdioCommand(engine.fleet, command, options.stdioCommands);
+        return engine.commit(planCommand(engine.fleet, command, Date.now()));
+      });
       metrics.commands.labels(command.type, 'ok').inc();
       log.info(
         {
@@ -106,6 +111,12 @@ export function startCommandConsumer(options: {
       await answer({ ...base, ok: true, ...(offset === undefined ? {} : { offset }) });
     } catch (err) {
       if (err instanceof CommandRefused) {
+        if (err.code === 'forbidden') {
+          log.warn(
+            { command_id: command.command_id, actor: command.actor, mcp: name },
+            err.message,
+          );
+        }
         metrics.commands.labels(command.type, err.code).inc();
         await answer({ ...base, ok: false, error: { code: err.code, message: err.message } });
         return;

@@ -3,6 +3,7 @@
 import { baseConfig, intFromEnv } from '@beacon/runtime';
 import { z } from 'zod';
 import { DEFAULT_DENY_CIDRS, parseCidrList, type Cidr } from './destination-policy.js';
+import { readStdioAllowList } from './stdio-commands.js';
 import { readCaFile } from './tls-trust.js';
 
 const HOLDER = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -79,5 +80,21 @@ export const RegistryConfig = z.object({
   BEACON_MCP_DENY_CIDRS: cidrList(true).default(() => parseCidrList(DEFAULT_DENY_CIDRS.join(','))),
   /** When set, only destinations inside these may be connected to (the deny list still wins). */
   BEACON_MCP_ALLOW_CIDRS: cidrList(false).optional(),
+  /**
+   * The stdio allow-list (YAML/JSON, see stdio-commands.ts): the only commands an API or
+   * command-stream registration may run. Unset: such stdio registrations are refused.
+   */
+  BEACON_STDIO_COMMANDS: z
+    .string()
+    .min(1)
+    .transform((file, ctx) => {
+      try {
+        return readStdioAllowList(file);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 export type RegistryConfig = z.output<typeof RegistryConfig>;

@@ -17,6 +17,7 @@ import {
 import type { FleetChange, FleetItem, Owner, Plan } from './fleet-ops.js';
 import type { HttpAgents } from './http-transport.js';
 import { createProbeSession, type ProbeSession } from './prober.js';
+import { resolveStdio, type StdioAllowList } from './stdio-commands.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 import { createSemaphore } from './semaphore.js';
 import type { RegistryStore, SavedState, WriteBatch } from './store.js';
@@ -42,6 +43,8 @@ export interface EngineDeps {
   readonly onFailure: (err: unknown) => void;
   /** The streamable-HTTP transport's agents (CA trust); default: Node's defaults. */
   readonly httpAgents?: HttpAgents | undefined;
+  /** The stdio allow-list (resolved at every spawn); undefined: only fleet-file stdio runs. */
+  readonly stdioCommands?: StdioAllowList | undefined;
 }
 
 export interface Engine {
@@ -230,6 +233,7 @@ export function createEngine(
     s = createProbeSession(name, {
       logger: log,
       ...(deps.httpAgents === undefined ? {} : { httpAgents: deps.httpAgents }),
+      resolveStdio: (t) => resolveStdio(deps.stdioCommands, t, fleet.get(name)?.owner === 'file'),
       onToolsChanged: (count) => {
         void track(
           withLock(name, async () => {

@@ -54,6 +54,7 @@ const registry = createRegistry({
   metrics,
   logger,
   httpAgents,
+  stdioCommands: config.BEACON_STDIO_COMMANDS,
 });
 
 const health = await startHealthServer({
@@ -79,6 +80,8 @@ logger.info(
     mcp_ca_certificates: caFile?.certificates.length ?? 0,
     mcp_deny_cidrs: policy.deny,
     mcp_allow_cidrs: policy.allow,
+    stdio_commands: config.BEACON_STDIO_COMMANDS?.file ?? null,
+    stdio_entries: config.BEACON_STDIO_COMMANDS?.entries.size ?? 0,
   },
   `registry ${holder} started (health on :${health.port})`,
 );

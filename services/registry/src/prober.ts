@@ -7,13 +7,11 @@
 // Failures are classified and worded by probe-errors.ts.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import {
-  getDefaultEnvironment,
-  StdioClientTransport,
-} from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { McpConfig, ProbeResult } from '@beacon/protocol';
+import { redactLogText } from '@beacon/runtime';
+import type { McpConfig, ProbeResult, StdioTransport } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import {
   createLeanHttpTransport,
@@ -22,6 +20,7 @@ import {
   type LeanHttpTransport,
 } from './http-transport.js';
 import { classify, ConnectFailure, isPolicyDenied, ProbeDeadline } from './probe-errors.js';
+import { resolveStdio, type StdioSpawn } from './stdio-commands.js';
 
 export interface ProbeSessionOptions {
   readonly logger: Logger;
@@ -33,6 +32,11 @@ export interface ProbeSessionOptions {
   /** Agents of the HTTP transports (CA trust, destination policy); default: Node's trust store
    * and the default destination policy. */
   readonly httpAgents?: HttpAgents;
+  /**
+   * The process to run for a stdio MCP (allow-list, fleet-file ownership); throws to refuse.
+   * Default: no allow-list and no fleet file, so every stdio MCP is refused.
+   */
+  readonly resolveStdio?: (t: StdioTransport) => StdioSpawn;
 }
 
 export interface ProbeSession {
@@ -49,6 +53,7 @@ function makeTransport(
   config: McpConfig,
   logger: Logger,
   agents: HttpAgents | undefined,
+  resolve: (t: StdioTransport) => StdioSpawn,
 ): Transport {
   const t = config.transport;
   switch (t.type) {
@@ -84,16 +89,15 @@ function makeTransport(
       return transport;
     }
     case 'stdio': {
-      const transport = new StdioClientTransport({
-        command: t.command,
-        args: t.args,
-        env: { ...getDefaultEnvironment(), ...t.env },
-        ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
-        stderr: 'pipe',
-      });
-      // Drain stderr (a full pipe would block the server) into debug logs.
+      const spawn = resolve(t);
+      const transport = new StdioClientTransport({ ...spawn, stderr: 'pipe' });
+      // Drain stderr (a full pipe would block the server) into debug logs, secrets masked: a
+      // server may print its token or a connection string.
       transport.stderr?.on('data', (chunk: Buffer) => {
-        logger.debug({ stderr: chunk.toString('utf8').slice(0, 2_000) }, 'stdio server stderr');
+        logger.debug(
+          { stderr: redactLogText(chunk.toString('utf8'), 2_000) },
+          'stdio server stderr',
+        );
       });
       return transport;
     }
@@ -188,7 +192,12 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         },
       },
     );
-    const transport = makeTransport(config, log, options.httpAgents);
+    const transport = makeTransport(
+      config,
+      log,
+      options.httpAgents,
+      options.resolveStdio ?? ((t) => resolveStdio(undefined, t, false)),
+    );
     const candidate: Live = { client, transport };
     try {
       try {

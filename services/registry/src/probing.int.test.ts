@@ -14,6 +14,7 @@ import {
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseStdioAllowList } from './stdio-commands.js';
 import {
   brokenTransitions,
   kinds,
@@ -34,8 +35,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function harness(engine: HarnessOptions['engine'] = {}): Promise<Harness> {
-  const h = await startLeadingHarness({ url: redis.url, prefix: uniquePrefix('reg'), engine });
+async function harness(
+  engine: HarnessOptions['engine'] = {},
+  extra: Partial<HarnessOptions> = {},
+): Promise<Harness> {
+  const h = await startLeadingHarness({
+    url: redis.url,
+    prefix: uniquePrefix('reg'),
+    engine,
+    ...extra,
+  });
   cleanups.push(() => h.stop());
   return h;
 }
@@ -177,19 +186,25 @@ describe('probing over streamable HTTP', () => {
 
 describe('probing over stdio', () => {
   it('healthy with tools count, stopped → disconnected, back → recovery', async () => {
-    const h = await harness();
     const dir = mkdtempSync(join(tmpdir(), 'beacon-reg-stdio-'));
     const faultFile = join(dir, 'fault');
     writeFileSync(faultFile, 'ok');
+    // Registered by command, so through the host's allow-list (the entry holds the real command).
+    const stdioCommands = parseStdioAllowList(
+      JSON.stringify({
+        local: {
+          command: process.execPath,
+          args: stdioServerArgs({ name: 'local_mcp', tools: 5, faultFile }),
+        },
+      }),
+      'test',
+    );
+    const h = await harness({}, { stdioCommands });
     await h.command({
       type: 'register',
       config: {
         name: 'local_mcp',
-        transport: {
-          type: 'stdio',
-          command: process.execPath,
-          args: stdioServerArgs({ name: 'local_mcp', tools: 5, faultFile }),
-        },
+        transport: { type: 'stdio', command: 'local' },
         probe_interval_ms: 300,
         timeout_ms: 2_000,
       },

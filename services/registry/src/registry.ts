@@ -12,6 +12,7 @@ import { createEngine, type Engine, type EngineSettings } from './engine.js';
 import type { HttpAgents } from './http-transport.js';
 import { startFleetWatcher, type FleetWatcher } from './fleet-watcher.js';
 import type { RegistryMetrics } from './registry-metrics.js';
+import type { StdioAllowList } from './stdio-commands.js';
 import { createRegistryStore } from './store.js';
 import { startProbeDigest, type ProbeDigestPublisher } from './probe-digest.js';
 import { startMetricsPublisher, type MetricsPublisher } from './system-metrics.js';
@@ -37,6 +38,8 @@ export interface RegistryOptions {
   readonly logger: Logger;
   /** Agents for streamable-HTTP probes (BEACON_MCP_CA_FILE trust); default: Node's defaults. */
   readonly httpAgents?: HttpAgents | undefined;
+  /** BEACON_STDIO_COMMANDS; undefined: stdio registrations by command are refused. */
+  readonly stdioCommands?: StdioAllowList | undefined;
 }
 
 export interface Registry {
@@ -124,6 +127,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           onProbe: digest.record,
           onFailure: (err) => onFailure(err),
           httpAgents: options.httpAgents,
+          stdioCommands: options.stdioCommands,
         },
         snapshot.mcps,
         saved,
@@ -156,6 +160,7 @@ export function createRegistry(options: RegistryOptions): Registry {
         ttlMs: options.commandTtlMs,
         metrics,
         logger: log,
+        stdioCommands: options.stdioCommands,
       });
       publisher = startMetricsPublisher({
         eventLog,

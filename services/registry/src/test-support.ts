@@ -25,6 +25,7 @@ import type { EngineSettings } from './engine.js';
 import type { HttpAgents } from './http-transport.js';
 import { createRegistryMetrics, type RegistryMetrics } from './registry-metrics.js';
 import { createRegistry, type Registry } from './registry.js';
+import type { StdioAllowList } from './stdio-commands.js';
 
 export const testLogger = createLogger({
   name: 'registry-test',
@@ -73,6 +74,8 @@ export interface HarnessOptions {
   readonly holder?: string;
   /** Agents for streamable-HTTP probes (e.g. trusting a test CA); the caller destroys them. */
   readonly httpAgents?: HttpAgents;
+  /** BEACON_STDIO_COMMANDS as parsed (none: stdio registrations by command are refused). */
+  readonly stdioCommands?: StdioAllowList;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -104,6 +107,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     metrics,
     logger: testLogger,
     httpAgents: options.httpAgents,
+    stdioCommands: options.stdioCommands,
   });
   const sides: SideMessage[] = [];
   const sub: Subscription = await observerLog.subscribe({
