@@ -258,6 +258,8 @@ async function main() {
           ...common,
           BEACON_EDGE_PORT: String(port),
           BEACON_EDGE_ID: `edge-${i + 1}`,
+          // The dashboard's demo mode calls the demo control API: let its CSP connect there.
+          ...(controlUrl === null ? {} : { BEACON_CSP_CONNECT_SRC: controlUrl }),
         }),
       });
     }

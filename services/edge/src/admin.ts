@@ -27,7 +27,17 @@ import {
 } from './auth.js';
 import { commandError, type CommandBus } from './commands.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-import { handle, json, JSON_TYPE, parseJsonBody, type Reply, type RequestInfo } from './http.js';
+import type { HostPolicy } from './hosts.js';
+import {
+  handle,
+  json,
+  JSON_TYPE,
+  misdirectedReply,
+  parseJsonBody,
+  send,
+  type Reply,
+  type RequestInfo,
+} from './http.js';
 import { createHistory } from './history.js';
 import type { Mirror } from './mirror.js';
 
@@ -38,6 +48,7 @@ export interface AdminDeps {
   readonly commands: CommandBus;
   readonly auth: Authenticator;
   readonly allowedOrigins: readonly string[];
+  readonly hosts: HostPolicy;
   readonly maxBodyBytes: number;
   readonly latestMetrics: () => SystemMetricsMessage | null;
   readonly metrics: EdgeMetrics;
@@ -73,7 +84,20 @@ export function mountAdmin(deps: AdminDeps): void {
       return {};
     return { 'access-control-allow-origin': origin, vary: 'origin' };
   };
-  const base = { log, extraHeaders: cors, onReply: (s: number) => metrics.http(s) };
+  const base = {
+    log,
+    extraHeaders: cors,
+    onReply: (s: number) => metrics.http(s),
+    hosts: deps.hosts,
+  };
+  /** For the plain uWS routes below: answer 421 and return true when Host is foreign. */
+  const misdirected = (res: HttpResponse, req: HttpRequest): boolean => {
+    const host = req.getHeader('host');
+    if (deps.hosts.allows(host)) return false;
+    metrics.http(421);
+    send(res, { aborted: false, done: false }, misdirectedReply(host));
+    return true;
+  };
 
   async function principalOf(info: RequestInfo): Promise<Principal> {
     if (!originAllowed(info.header('origin'), info.header('host'), deps.allowedOrigins)) {
@@ -285,6 +309,7 @@ export function mountAdmin(deps: AdminDeps): void {
   );
 
   app.options('/api/*', (res, req) => {
+    if (misdirected(res, req)) return;
     const origin = req.getHeader('origin');
     const allowed =
       origin !== '' && originAllowed(origin, req.getHeader('host'), deps.allowedOrigins);
@@ -303,6 +328,7 @@ export function mountAdmin(deps: AdminDeps): void {
   });
 
   app.any('/api/*', (res, req) => {
+    if (misdirected(res, req)) return;
     const method = req.getMethod().toUpperCase();
     const url = req.getUrl();
     res.cork(() => {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { defaultAllowedHosts, hostListProblems } from './hosts.js';
 
 const flag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', 'on', 'off'])
@@ -35,6 +36,13 @@ export const edgeConfigShape = {
   BEACON_JWT_AUDIENCE: z.string().min(1).optional(),
   /** Comma-separated origins (`https://a.example`), or `*`. Unset: same host only. */
   BEACON_ALLOWED_ORIGINS: list.default([]),
+  /**
+   * Comma-separated `host[:port]` the edge answers (Host header), or `*`. Unset: localhost names,
+   * this machine's host name and the hosts of BEACON_ALLOWED_ORIGINS (DNS-rebinding defence).
+   */
+  BEACON_ALLOWED_HOSTS: list.default([]),
+  /** Extra CSP connect-src sources for the dashboard (e.g. a demo control API origin). */
+  BEACON_CSP_CONNECT_SRC: list.default([]),
   BEACON_ALLOW_UWS_FALLBACK: flag.default(false),
   /** Largest client frame accepted; bigger frames close the socket with 1009. */
   BEACON_WS_MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
@@ -87,6 +95,9 @@ export interface EdgeSettings {
   readonly edgeId: string;
   readonly auth: AuthConfig;
   readonly allowedOrigins: readonly string[];
+  /** Host header values answered (BEACON_ALLOWED_HOSTS, or the defaults). */
+  readonly allowedHosts: readonly string[];
+  readonly cspConnectSrc: readonly string[];
   readonly allowUwsFallback: boolean;
   readonly maxFrameBytes: number;
   readonly maxBufferBytes: number;
@@ -142,6 +153,12 @@ export function edgeConfigProblems(env: EdgeEnv): string[] {
       );
     }
   }
+  problems.push(...hostListProblems(env.BEACON_ALLOWED_HOSTS));
+  for (const src of env.BEACON_CSP_CONNECT_SRC) {
+    if (!/^(https?|wss?):\/\/[^\s;,'"]+$/.test(src)) {
+      problems.push(`BEACON_CSP_CONNECT_SRC: "${src}" is not an origin like http://host[:port]`);
+    }
+  }
   if (env.BEACON_DASHBOARD_DIR !== undefined && !existsSync(env.BEACON_DASHBOARD_DIR)) {
     problems.push(`BEACON_DASHBOARD_DIR: directory ${env.BEACON_DASHBOARD_DIR} not found`);
   }
@@ -162,6 +179,11 @@ export function edgeSettings(env: EdgeEnv, fallbackId: string): EdgeSettings {
       audience: env.BEACON_JWT_AUDIENCE,
     }),
     allowedOrigins: env.BEACON_ALLOWED_ORIGINS,
+    allowedHosts:
+      env.BEACON_ALLOWED_HOSTS.length > 0
+        ? env.BEACON_ALLOWED_HOSTS
+        : defaultAllowedHosts(env.BEACON_ALLOWED_ORIGINS),
+    cspConnectSrc: env.BEACON_CSP_CONNECT_SRC,
     allowUwsFallback: env.BEACON_ALLOW_UWS_FALLBACK,
     maxFrameBytes: env.BEACON_WS_MAX_FRAME_BYTES,
     maxBufferBytes: env.BEACON_WS_MAX_BUFFER_BYTES,

@@ -14,6 +14,7 @@ import type { EdgeSettings } from './config.js';
 import { createEdgeMetrics } from './edge-metrics.js';
 import { createHeartbeat, type EdgeFigures } from './heartbeat.js';
 import { createMirror } from './mirror.js';
+import { hostPolicy } from './hosts.js';
 import { forgetName } from './selection.js';
 import { createSessions } from './sessions.js';
 import { mountStatic } from './static-files.js';
@@ -125,12 +126,16 @@ export function createEdge(options: EdgeOptions): Edge {
     metrics.ready.set(isReady() ? 1 : 0);
   });
 
+  // /healthz, /readyz and /metrics are not checked: probes and scrapers call them by IP
+  // (Kubernetes sends Host: <pod IP>:<port>), and they are never exposed (see README Security).
+  const hosts = hostPolicy(settings.allowedHosts);
   app.ws(
     '/ws/mcp-status',
     wsBehavior({
       auth,
       sessions,
       allowedOrigins: settings.allowedOrigins,
+      hosts,
       maxFrameBytes: settings.maxFrameBytes,
       maxBufferBytes: settings.maxBufferBytes,
       idleTimeoutS: settings.idleTimeoutS,
@@ -174,12 +179,19 @@ export function createEdge(options: EdgeOptions): Edge {
     commands,
     auth,
     allowedOrigins: settings.allowedOrigins,
+    hosts,
     maxBodyBytes: settings.maxBodyBytes,
     latestMetrics: () => latestMetrics,
     metrics,
     logger,
   });
-  mountStatic(app, { dir: settings.dashboardDir, logger, metrics });
+  mountStatic(app, {
+    dir: settings.dashboardDir,
+    logger,
+    metrics,
+    hosts,
+    connectSrc: settings.cspConnectSrc,
+  });
   app.any('/*', (res, req) => {
     const method = req.getMethod().toUpperCase();
     res.cork(() =>

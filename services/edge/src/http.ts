@@ -4,6 +4,7 @@
 import { BeaconError, type BeaconErrorCode } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { misdirected, type HostPolicy } from './hosts.js';
 
 /** An error that must be answered with a specific status (413, 405, 415...). */
 export class HttpProblem extends BeaconError {
@@ -40,6 +41,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: '409 Conflict',
   413: '413 Payload Too Large',
   415: '415 Unsupported Media Type',
+  421: '421 Misdirected Request',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',
   504: '504 Gateway Timeout',
@@ -57,6 +59,21 @@ export interface Reply {
 }
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * On every reply: no MIME sniffing, no Referer (URLs may carry `?token=`), and for anything that
+ * is not the dashboard (which sets its own policy) a CSP that lets a response do nothing.
+ */
+const BASE_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/** The 421 a request for a Host this edge does not serve gets (DNS rebinding). */
+export function misdirectedReply(hostHeader: string): Reply {
+  return { status: 421, body: misdirected(hostHeader), contentType: JSON_TYPE, close: true };
+}
 
 export function json(status: number, body: string): Reply {
   return { status, body, contentType: JSON_TYPE };
@@ -144,6 +161,10 @@ export function send(
   res.cork(() => {
     res.writeStatus(statusLine(reply.status));
     if (reply.contentType !== undefined) res.writeHeader('content-type', reply.contentType);
+    for (const [k, v] of Object.entries(BASE_HEADERS)) res.writeHeader(k, v);
+    if (reply.headers?.['content-security-policy'] === undefined) {
+      res.writeHeader('content-security-policy', API_CSP);
+    }
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
     for (const [k, v] of Object.entries(extra ?? {})) res.writeHeader(k, v);
     if (reply.status === 304 || reply.status === 204) res.endWithoutBody();
@@ -197,6 +218,8 @@ export interface HandleOptions {
   /** Headers added to every reply (CORS). */
   readonly extraHeaders?: (info: RequestInfo) => Record<string, string>;
   readonly onReply?: (status: number) => void;
+  /** Refuse (421) requests whose Host this edge does not serve. */
+  readonly hosts?: HostPolicy;
 }
 
 /**
@@ -214,6 +237,14 @@ export function handle(
     ex.aborted = true;
   });
   const info = capture(req, options.paramCount ?? 0);
+  const finishNow = (reply: Reply): void => {
+    options.onReply?.(reply.status);
+    send(res, ex, reply);
+  };
+  if (options.hosts !== undefined && !options.hosts.allows(info.header('host'))) {
+    // Before the body and before auth: nothing of this edge is answered under a foreign name.
+    return finishNow(misdirectedReply(info.header('host')));
+  }
   const body =
     options.bodyLimit === undefined ? Promise.resolve(null) : readBody(res, ex, options.bodyLimit);
   const finish = (reply: Reply): void => {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import { handle, type Reply, type RequestInfo } from './http.js';
+import type { HostPolicy } from './hosts.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -60,10 +61,37 @@ export function resolveInside(root: string, urlPath: string): string | null {
   return target;
 }
 
+/**
+ * The dashboard's policy: its own scripts, styles and connections only (CSP Level 3 `'self'`
+ * covers ws:/wss: to the same host), never framed (clickjacking of admin buttons), no plugins,
+ * no `<base>` rewrites. `data:` images for the inline favicon.
+ */
+export function dashboardCsp(connectSrc: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ['connect-src', "'self'", ...connectSrc].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 export function mountStatic(
   app: TemplatedApp,
-  options: { readonly dir: string | null; readonly logger: Logger; readonly metrics: EdgeMetrics },
+  options: {
+    readonly dir: string | null;
+    readonly logger: Logger;
+    readonly metrics: EdgeMetrics;
+    readonly hosts?: HostPolicy;
+    /** Extra CSP connect-src sources (BEACON_CSP_CONNECT_SRC). */
+    readonly connectSrc?: readonly string[];
+  },
 ): void {
+  const csp = dashboardCsp(options.connectSrc ?? []);
   const log = options.logger.child({ component: 'static' });
   const root = options.dir === null ? null : resolve(options.dir);
   const cache = new Map<string, Cached>();
@@ -95,7 +123,7 @@ export function mountStatic(
     const headers = {
       etag: entry.etag,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'x-content-type-options': 'nosniff',
+      'content-security-policy': csp,
     };
     if (info.header('if-none-match') === entry.etag) return { status: 304, body: '', headers };
     const contentType = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
@@ -124,7 +152,17 @@ export function mountStatic(
   const route = (
     res: Parameters<Parameters<TemplatedApp['get']>[1]>[0],
     req: Parameters<Parameters<TemplatedApp['get']>[1]>[1],
-  ) => handle(res, req, { log, onReply: (s) => options.metrics.http(s) }, serve);
+  ) =>
+    handle(
+      res,
+      req,
+      {
+        log,
+        onReply: (s) => options.metrics.http(s),
+        ...(options.hosts ? { hosts: options.hosts } : {}),
+      },
+      serve,
+    );
   app.get('/*', route);
   app.head('/*', route);
 }

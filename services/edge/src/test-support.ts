@@ -20,6 +20,7 @@ import WebSocket from 'ws';
 import { mcpName, registration } from './bench/seed.js';
 import type { EdgeSettings } from './config.js';
 import { createEdge, type Edge } from './edge.js';
+import { defaultAllowedHosts } from './hosts.js';
 
 export const SECRET = 'integration-test-secret-0123456789';
 
@@ -58,6 +59,8 @@ export function testSettings(overrides: Partial<EdgeSettings> = {}): EdgeSetting
       audience: undefined,
     },
     allowedOrigins: [],
+    allowedHosts: defaultAllowedHosts([]),
+    cspConnectSrc: [],
     allowUwsFallback: false,
     maxFrameBytes: 64 * 1024,
     maxBufferBytes: 1024 * 1024,

@@ -1,4 +1,4 @@
-// The /ws/mcp-status upgrade: Origin allow-list, resume parameters and token checks all happen
+// The /ws/mcp-status upgrade: Host allow-list, Origin allow-list, resume parameters and token checks all happen
 // before the 101, so a refused client gets a plain 401/403/400/503 and never a byte of data.
 import { BeaconError, isOffset } from '@beacon/protocol';
 import type { Logger } from 'pino';
@@ -6,7 +6,8 @@ import type { HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebS
 import { extractToken, originAllowed, type Authenticator, type Principal } from './auth.js';
 import type { ConnData } from './conn.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-import { errorReply, statusLine, type Reply } from './http.js';
+import type { HostPolicy } from './hosts.js';
+import { errorReply, misdirectedReply, statusLine, type Reply } from './http.js';
 import { EVERYTHING, viewOf } from './selection.js';
 import type { Sessions } from './sessions.js';
 
@@ -14,6 +15,8 @@ export interface WsRouteDeps {
   readonly auth: Authenticator;
   readonly sessions: Sessions;
   readonly allowedOrigins: readonly string[];
+  /** Host headers answered; others get 421 before anything else (DNS rebinding). */
+  readonly hosts: HostPolicy;
   readonly maxFrameBytes: number;
   readonly maxBufferBytes: number;
   readonly idleTimeoutS: number;
@@ -86,6 +89,11 @@ export function wsBehavior(deps: WsRouteDeps): WebSocketBehavior<ConnData> {
         metrics.http(reply.status);
         refuse(res, reply);
       };
+      if (!deps.hosts.allows(host)) {
+        const reply = misdirectedReply(host);
+        metrics.http(reply.status);
+        return refuse(res, reply);
+      }
       const state = deps.accepting();
       if (!state.ok) return fail(new BeaconError('unavailable', state.why));
       if (!originAllowed(origin, host, deps.allowedOrigins)) {

@@ -49,9 +49,22 @@ export async function launchBrowser(
   };
 }
 
-/** Collects console errors and page errors so a test can assert the page stayed clean. */
+/**
+ * Collects console errors, page errors and Content-Security-Policy violations (the edge serves
+ * the dashboard under a strict CSP) so a test can assert the page stayed clean.
+ */
 export function watchConsole(page: Page): { errors: string[] } {
   const errors: string[] = [];
+  void page.exposeFunction('__beaconCspViolation', (what: string) => {
+    errors.push(`CSP violation: ${what}`);
+  });
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __beaconCspViolation?: (w: string) => void })
+        .__beaconCspViolation;
+      report?.(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });

@@ -97,7 +97,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         BEACON_JWT_SECRET: SECRET,
         BEACON_DASHBOARD_DIR: DASHBOARD_DIST,
         BEACON_HEARTBEAT_MS: '1000',
-        ...(demoControlUrl === null ? {} : { BEACON_DEMO_CONTROL_URL: demoControlUrl }),
+        // The dashboard's demo mode calls the control API: allow it in the CSP, as `pnpm start` does.
+        ...(demoControlUrl === null ? {} : { BEACON_CSP_CONNECT_SRC: demoControlUrl }),
         ...options.edgeEnv,
       },
       readyLine: /edge listening/,
