@@ -197,7 +197,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     return readDecoded(limit, async (cursor, count) => {
       const from = cursor ?? after;
       const start = from === ZERO_OFFSET ? '-' : `(${from}`;
-      return (await redis.xrange(keys.log, start, end, 'COUNT', count));
+      return await redis.xrange(keys.log, start, end, 'COUNT', count);
     });
   }
 
@@ -220,7 +220,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     return readDecoded(limit, async (cursor, count) => {
       const from = cursor ?? before;
       const end = from === null ? '+' : `(${from}`;
-      return (await redis.xrevrange(keys.log, end, '-', 'COUNT', count));
+      return await redis.xrevrange(keys.log, end, '-', 'COUNT', count);
     });
   }
 
