@@ -55,6 +55,7 @@ export function startCommandConsumer(options: {
     } catch {
       log.warn({ id }, 'command entry is not JSON; dropped');
       metrics.commands.labels('unknown', 'invalid').inc();
+      metrics.busRejected.labels('commands').inc();
       return;
     }
     const parsed = RegistryCommand.safeParse(json);
@@ -63,6 +64,7 @@ export function startCommandConsumer(options: {
       const message = `invalid command: ${describeIssues(issuesOf(parsed.error))}`;
       log.warn({ id, message }, 'invalid command');
       metrics.commands.labels('unknown', 'invalid').inc();
+      metrics.busRejected.labels('commands').inc();
       if (typeof commandId === 'string' && commandId !== '') {
         await answer({
           type: 'command_result',
