@@ -31,6 +31,8 @@ import type {
 } from './types.js';
 
 const DEFAULT_RETENTION = 1_000_000;
+/** Most raw entries one replay reads while skipping corrupt ones. */
+const CORRUPT_SCAN_CAP = 100_000;
 
 interface ScriptCommands {
   beaconAppend(numKeys: number, ...args: string[]): Promise<string[]>;
@@ -165,15 +167,38 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
     return out;
   }
 
+  type Entries = [string, string[]][];
+
+  /**
+   * Read until `limit` entries decode (or the range ends): a corrupt entry is skipped and read
+   * past, so a short page still means "nothing more" to callers that page by length.
+   */
+  async function readDecoded(
+    limit: number,
+    read: (cursor: string | null, count: number) => Promise<Entries>,
+  ): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    let cursor: string | null = null;
+    // Bounds the work when a range is mostly garbage (only writes outside append() make it).
+    for (let scanned = 0; out.length < limit && scanned < CORRUPT_SCAN_CAP;) {
+      const want = limit - out.length;
+      const entries = await read(cursor, want);
+      scanned += entries.length;
+      out.push(...decodeEntries(entries));
+      if (entries.length < want) break;
+      cursor = (entries[entries.length - 1] as [string, string[]])[0];
+    }
+    return out;
+  }
+
   async function replay(after: string, limit: number, until?: string): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
-    const start = after === ZERO_OFFSET ? '-' : `(${after}`;
     const end = until === undefined ? '+' : `(${until}`;
-    const entries = (await redis.xrange(keys.log, start, end, 'COUNT', limit)) as [
-      string,
-      string[],
-    ][];
-    return decodeEntries(entries);
+    return readDecoded(limit, async (cursor, count) => {
+      const from = cursor ?? after;
+      const start = from === ZERO_OFFSET ? '-' : `(${from}`;
+      return await redis.xrange(keys.log, start, end, 'COUNT', count);
+    });
   }
 
   async function* history(
@@ -192,12 +217,11 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
 
   async function replayBackward(before: string | null, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
-    const end = before === null ? '+' : `(${before}`;
-    const entries = (await redis.xrevrange(keys.log, end, '-', 'COUNT', limit)) as [
-      string,
-      string[],
-    ][];
-    return decodeEntries(entries);
+    return readDecoded(limit, async (cursor, count) => {
+      const from = cursor ?? before;
+      const end = from === null ? '+' : `(${from}`;
+      return await redis.xrevrange(keys.log, end, '-', 'COUNT', count);
+    });
   }
 
   async function firstOffset(): Promise<string | null> {

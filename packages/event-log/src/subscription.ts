@@ -3,7 +3,20 @@
 // messages lost while the subscriber connection was down), which is filled from the stream
 // before anything newer is delivered. When the hole cannot be filled (trimmed, or a new epoch),
 // the handler gets a fresh snapshot instead.
+//
+// The bus is not authenticated: anyone who can PUBLISH on it can send `{o, p, e}` with `p` equal
+// to our offset. Checking every message against the stream would cost a round trip per event,
+// so trust is layered instead (see README, Security):
+// - `verified` is the newest offset known to be in the stream (snapshot, XRANGE, head). Events
+//   from the bus move `offset` on; they are proven later, by the chain or by the head.
+// - An offset implausibly far ahead (its ms part more than `maxAheadMs` past both the local clock
+//   and `verified`) is looked up by exact id before delivery; absent → dropped (onInvalid).
+// - Redis publishes a message once, and every duplicate of a stream/snapshot event is at or
+//   below `verified`: a message at or below `offset` but above `verified` contradicts what the
+//   bus told us, so it triggers a repair, which finds a delivered offset past the log's head (or
+//   off the chain) and resynchronises from the snapshot, dropping the forged state.
 import {
+  BeaconError,
   CommandResult,
   ProbeDigestMessage,
   SystemMetricsMessage,
@@ -37,7 +50,15 @@ export interface InternalSubscribeOptions extends SubscribeOptions {
   readonly logger?: Logger | undefined;
   /** How often to compare our offset with the log head when idle (safety net). Default 10 s. */
   readonly checkIntervalMs?: number;
+  /** Bus offsets further ahead than this (of the clock and of `verified`) are checked first. */
+  readonly maxAheadMs?: number;
 }
+
+/** Default for `maxAheadMs`: well above clock skew between Redis and its subscribers. */
+export const MAX_AHEAD_MS = 10_000;
+
+/** The ms part of a validated offset (precise enough to compare with Date.now()). */
+const msOf = (offset: string): number => Number(offset.slice(0, offset.indexOf('-')));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -58,6 +79,9 @@ export async function createSubscription(
   const queue: Task[] = [];
   let epoch = '';
   let offset = '';
+  /** Newest offset known to be in the stream; `offset` may run ahead of it with bus events. */
+  let verified = '';
+  const maxAheadMs = options.maxAheadMs ?? MAX_AHEAD_MS;
   let state: SubscriptionState = 'connecting';
   let synced = false;
   let closed = false;
@@ -77,8 +101,9 @@ export async function createSubscription(
     }
   }
 
-  function deliver(event: StoredEvent): void {
+  function deliver(event: StoredEvent, fromStream: boolean): void {
     offset = event.offset;
+    if (fromStream) verified = event.offset;
     safely(() => handler.onEvent(event));
   }
 
@@ -86,6 +111,7 @@ export async function createSubscription(
     const snap = await log.snapshot();
     epoch = snap.epoch;
     offset = snap.offset;
+    verified = snap.offset;
     if (reason !== 'initial')
       logger?.warn({ reason, offset, epoch }, 'resynchronised from snapshot');
     safely(() => handler.onSnapshot(snap, reason));
@@ -105,6 +131,18 @@ export async function createSubscription(
           setState('live');
           return;
         }
+        // Append moves the head before it publishes, so a real delivered offset is never past
+        // it: ours came from a forged bus message. The snapshot replaces what it told us.
+        if (compareOffsets(offset, head.offset) > 0) {
+          logger?.warn(
+            { offset, head: head.offset },
+            'delivered offset is not in the stream (forged bus message?)',
+          );
+          await resync('gap_unrepairable');
+          setState('live');
+          return;
+        }
+        if (offset === head.offset) verified = offset;
         const from = offset;
         let repaired = 0;
         const range = before === undefined ? {} : { until: before };
@@ -115,7 +153,7 @@ export async function createSubscription(
             setState('live');
             return;
           }
-          deliver(event);
+          deliver(event, true);
           repaired++;
         }
         if (repaired > 0) {
@@ -140,7 +178,23 @@ export async function createSubscription(
       safely(() => handler.onInvalid?.(raw, err as Error));
       return;
     }
-    if (compareOffsets(event.offset, offset) <= 0) return; // already delivered (or in snapshot)
+    if (compareOffsets(event.offset, offset) <= 0) {
+      // At or below `verified`: already delivered from the stream or in the snapshot. Above it,
+      // only a forged or replayed message can be a duplicate: check our offset with the stream.
+      if (compareOffsets(event.offset, verified) > 0) await repair();
+      return;
+    }
+    if (msOf(event.offset) > Math.max(Date.now(), msOf(verified)) + maxAheadMs) {
+      // Implausibly far ahead: take whatever the stream has after us instead (a real event was
+      // appended before it was published, so the stream has it). Rare, so the round trip is ok.
+      await repair();
+      if (compareOffsets(event.offset, offset) > 0) {
+        const err = new BeaconError('invalid', `bus event at ${event.offset} is not in the stream`);
+        logger?.warn({ err, offset: event.offset }, 'dropped bus event not in the stream');
+        safely(() => handler.onInvalid?.(raw, err));
+      }
+      return;
+    }
     if (event.prev !== offset) {
       await repair(event.offset);
       if (compareOffsets(event.offset, offset) <= 0) return;
@@ -149,7 +203,7 @@ export async function createSubscription(
         if (compareOffsets(event.offset, offset) <= 0) return;
       }
     }
-    deliver(event);
+    deliver(event, false);
   }
 
   function pump(): void {
@@ -216,6 +270,8 @@ export async function createSubscription(
       } else {
         epoch = after.epoch;
         offset = after.offset;
+        // At or below the head; the catch-up below checks that it is on the chain.
+        verified = after.offset;
         queue.unshift({ kind: 'catchup' });
       }
     }

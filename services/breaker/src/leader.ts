@@ -241,6 +241,7 @@ export function createLeader(deps: LeaderDeps): Leader {
         if (e.ok) good.push(e);
         else {
           metrics.entry(stream, 'invalid');
+          metrics.rejected(stream);
           logBad(stream, e.id, e.reason);
         }
       }

@@ -20,6 +20,11 @@ export function createBreakerMetrics(registry: Metrics = createMetrics()) {
     'Takeover bookkeeping: events found already in the log (suppressed), breakers adopted from the log.',
     ['what'],
   );
+  const rejected = registry.counter(
+    'beacon_bus_messages_rejected_total',
+    'Malformed bus messages dropped, by source (input stream, live channel)',
+    ['source'],
+  );
   const errors = registry.counter('beacon_breaker_errors_total', 'Errors by kind.', ['kind']);
   const batches = registry.counter('beacon_breaker_batches_total', 'Batches committed.');
   const delay = registry.histogram(
@@ -57,6 +62,7 @@ export function createBreakerMetrics(registry: Metrics = createMetrics()) {
     event: (type: string) => events.labels(type).inc(),
     recovery: (what: 'suppressed' | 'adopted', n = 1) => recovery.labels(what).inc(n),
     error: (kind: string) => errors.labels(kind).inc(),
+    rejected: (source: string) => rejected.labels(source).inc(),
     batch: () => batches.inc(),
     delay: (seconds: number) => delay.observe(seconds),
     cycle: (seconds: number) => cycle.observe(seconds),

@@ -60,6 +60,10 @@ export async function startBreakerWorker(
         if (reason !== 'initial') leader.invalidate();
       },
       onEvent: (stored) => fleet.apply(stored),
+      onInvalid(raw, err) {
+        metrics.rejected('live');
+        logger.warn({ err, raw: raw.slice(0, 200) }, 'dropped malformed bus message');
+      },
       onState: (state) => {
         subState = state;
       },

@@ -59,6 +59,7 @@ export function startCommandConsumer(options: {
     } catch {
       log.warn({ id }, 'command entry is not JSON; dropped');
       metrics.commands.labels('unknown', 'invalid').inc();
+      metrics.busRejected.labels('commands').inc();
       return;
     }
     const parsed = RegistryCommand.safeParse(json);
@@ -67,6 +68,7 @@ export function startCommandConsumer(options: {
       const message = `invalid command: ${describeIssues(issuesOf(parsed.error))}`;
       log.warn({ id, message }, 'invalid command');
       metrics.commands.labels('unknown', 'invalid').inc();
+      metrics.busRejected.labels('commands').inc();
       if (typeof commandId === 'string' && commandId !== '') {
         await answer({
           type: 'command_result',

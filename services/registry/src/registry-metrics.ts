@@ -33,6 +33,11 @@ export function createRegistryMetrics() {
       'beacon_registry_fleet_file_invalid_entries',
       'Entries of the fleet file refused at the last reload',
     ),
+    busRejected: m.counter(
+      'beacon_bus_messages_rejected_total',
+      'Malformed bus messages dropped, by source (commands stream, live channel)',
+      ['source'],
+    ),
     fileReloads: m.counter('beacon_registry_fleet_file_reloads_total', 'Fleet file reloads', [
       'result',
     ]),

@@ -105,6 +105,10 @@ export function createRegistry(options: RegistryOptions): Registry {
           events++;
           publisher?.nudge();
         },
+        onInvalid(raw, err) {
+          metrics.busRejected.labels('live').inc();
+          log.warn({ err, raw: raw.slice(0, 200) }, 'dropped malformed bus message');
+        },
       });
       const snapshot = await firstSnapshot;
       const saved = await store.load();
