@@ -20,6 +20,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import {
   ANONYMOUS,
+  isScoped,
   originAllowed,
   requireAdmin,
   type Authenticator,
@@ -39,6 +40,7 @@ import {
   type RequestInfo,
 } from './http.js';
 import { createHistory } from './history.js';
+import { rowsOf, scopedMetrics } from './scoped-metrics.js';
 import type { Mirror } from './mirror.js';
 
 export interface AdminDeps {
@@ -301,10 +303,12 @@ export function mountAdmin(deps: AdminDeps): void {
   app.get(
     '/api/metrics',
     route(0, false, async (info) => {
-      await principalOf(info);
+      const p = await principalOf(info);
       const latest = deps.latestMetrics();
       if (latest === null) throw new BeaconError('not_found', 'no system_metrics published yet');
-      return json(200, JSON.stringify(latest));
+      // A scoped token learns nothing about the rest of the fleet (see scoped-metrics.ts).
+      const shown = isScoped(p) ? scopedMetrics(latest, rowsOf(mirror), p.filter) : latest;
+      return json(200, JSON.stringify(shown));
     }),
   );
 

@@ -34,6 +34,9 @@ export interface Principal {
   readonly filter: NameFilter;
 }
 
+/** The token's `mcps` claim narrows what it sees (fleet-wide figures are not for it). */
+export const isScoped = (p: Principal): boolean => p.mcps !== null && !p.mcps.includes('*');
+
 export const ANONYMOUS: Principal = Object.freeze({
   sub: 'anonymous',
   role: 'admin',

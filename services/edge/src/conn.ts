@@ -6,8 +6,10 @@ import type { Selection, View } from './selection.js';
 
 /** Every event, for connections that see the whole fleet. */
 export const FLEET = 'fleet';
-/** Non-replayable broadcasts every connection gets: JSON ping, system_metrics. */
+/** Non-replayable broadcasts every connection gets: JSON ping. */
 export const ALL = 'all';
+/** Fleet-wide system_metrics: only tokens without an `mcps` claim (scoped ones get their own). */
+export const METRICS = 'metrics';
 export const mcpTopic = (name: string): string => `mcp/${name}`;
 
 export interface ConnData {

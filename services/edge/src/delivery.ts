@@ -3,7 +3,8 @@
 // system_metrics), fresh state (`sendFresh`), ring replays, and the deferral that keeps large
 // writes out of uWS callbacks. Shared by the session, resume and inbound modules.
 import type { TemplatedApp } from 'uWebSockets.js';
-import { ALL, FLEET, mcpTopic, type ConnData, type Ws } from './conn.js';
+import { isScoped } from './auth.js';
+import { ALL, FLEET, METRICS, mcpTopic, type ConnData, type Ws } from './conn.js';
 import type { CloseReason, EdgeMetrics } from './edge-metrics.js';
 import type { Mirror, RingEntry } from './mirror.js';
 
@@ -31,7 +32,7 @@ export function createDelivery(deps: {
   readonly mirror: Mirror;
   readonly metrics: EdgeMetrics;
   /** Non-replayable state a new connection should not wait for (latest system_metrics). */
-  readonly greeting?: () => string | null;
+  readonly greeting?: (conn: ConnData) => string | null;
 }): Delivery {
   const { mirror } = deps;
   const { messagesOut, bytesOut } = deps.metrics;
@@ -52,12 +53,13 @@ export function createDelivery(deps: {
       // Right after its state, before it hears the next broadcast on ALL: nothing newer can
       // slip in between within this synchronous turn.
       conn.greeted = true;
-      const greeting = deps.greeting?.() ?? null;
+      const greeting = deps.greeting?.(conn) ?? null;
       if (greeting !== null) send(ws, greeting);
     }
     // Subscribed only after the state was sent: uWS routes sends to subscribed sockets through
     // their buffer, and keeps that buffer's capacity (a whole initial_status) per socket.
     const want = new Set<string>([ALL]);
+    if (!isScoped(conn.principal)) want.add(METRICS);
     if (conn.view.all) want.add(FLEET);
     else {
       const names = conn.view.exact ?? known;

@@ -8,7 +8,7 @@ import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from '@beacon/runti
 import type { Logger } from 'pino';
 import type { us_listen_socket } from 'uWebSockets.js';
 import { mountAdmin } from './admin.js';
-import { createAuthenticator, type Authenticator } from './auth.js';
+import { createAuthenticator, isScoped, type Authenticator } from './auth.js';
 import { createCommandBus } from './commands.js';
 import type { EdgeSettings } from './config.js';
 import { createEdgeMetrics } from './edge-metrics.js';
@@ -16,7 +16,9 @@ import { createHeartbeat, type EdgeFigures } from './heartbeat.js';
 import { createMirror } from './mirror.js';
 import { hostPolicy } from './hosts.js';
 import { forgetName } from './selection.js';
+import { createScopedMetricsCache, rowsOf } from './scoped-metrics.js';
 import { createSessions } from './sessions.js';
+import type { ConnData } from './conn.js';
 import { mountStatic } from './static-files.js';
 import { loadUws, type LoadedUws } from './uws.js';
 import { wsBehavior } from './ws-route.js';
@@ -72,6 +74,10 @@ export function createEdge(options: EdgeOptions): Edge {
     logger,
   });
   const app = uws.App();
+  // Scoped tokens: figures over the MCPs their claim allows, one serialization per claim.
+  const scopedCache = createScopedMetricsCache(() => rowsOf(mirror));
+  const scopedJson = (message: SystemMetricsMessage, conn: ConnData): string =>
+    scopedCache.json(message, JSON.stringify(conn.principal.mcps), conn.principal.filter);
   const sessions = createSessions({
     app,
     mirror,
@@ -81,7 +87,13 @@ export function createEdge(options: EdgeOptions): Edge {
     metrics,
     logger,
     onCountChange: () => heartbeat.nudge(),
-    greeting: () => latestMetricsJson,
+    greeting: (conn) =>
+      latestMetrics === null
+        ? null
+        : isScoped(conn.principal)
+          ? scopedJson(latestMetrics, conn)
+          : latestMetricsJson,
+    scopedMetricsJson: (message, conn) => scopedJson(message, conn),
   });
   const startedAt = new Date().toISOString();
   let listenSocket: us_listen_socket | null = null;
@@ -211,7 +223,7 @@ export function createEdge(options: EdgeOptions): Edge {
     switch (message.type) {
       case 'system_metrics':
         keepMetrics(message);
-        sessions.broadcast(latestMetricsJson as string);
+        sessions.broadcastMetrics(message, latestMetricsJson as string);
         return;
       case 'command_result':
         commands.resolve(message);

@@ -5,11 +5,12 @@
 // mirror's offset — which is always the offset of the last event published — so nothing falls
 // between the snapshot and the live stream and nothing arrives twice.
 import type { EventLog } from '@beacon/event-log';
-import { CloseCode, type ProbeDigestMessage } from '@beacon/protocol';
+import { CloseCode, type ProbeDigestMessage, type SystemMetricsMessage } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Authenticator } from './auth.js';
-import { ALL, FLEET, mcpTopic, type Ws } from './conn.js';
+import { isScoped } from './auth.js';
+import { ALL, FLEET, METRICS, mcpTopic, type ConnData, type Ws } from './conn.js';
 import { createDelivery } from './delivery.js';
 import type { CloseReason, EdgeMetrics } from './edge-metrics.js';
 import { createInbound, type InboundSettings } from './inbound.js';
@@ -32,7 +33,9 @@ export interface SessionsDeps {
   /** A connection opened or closed (the heartbeat reports the count soon). */
   readonly onCountChange?: () => void;
   /** Sent to each connection once, when it first goes live (the latest system_metrics). */
-  readonly greeting?: () => string | null;
+  readonly greeting?: (conn: ConnData) => string | null;
+  /** system_metrics as a scoped token sees it (serialized once per scope). */
+  readonly scopedMetricsJson?: (message: SystemMetricsMessage, conn: ConnData) => string;
 }
 
 export interface Sessions {
@@ -46,6 +49,11 @@ export interface Sessions {
   publish(entry: RingEntry): void;
   /** Publish a non-replayable message to every connection. */
   broadcast(json: string): void;
+  /**
+   * Fleet-wide system_metrics to unscoped tokens (one topic publish); scoped tokens get the
+   * figures over what they may see.
+   */
+  broadcastMetrics(message: SystemMetricsMessage, json: string): void;
   /** Forward a probe digest: whole to connections that see everything, filtered to others. */
   forwardProbes(message: ProbeDigestMessage): void;
   /** The mirror was replaced: every connection gets a fresh initial_status (recovered: false). */
@@ -135,6 +143,16 @@ export function createSessions(deps: SessionsDeps): Sessions {
     },
 
     broadcast: (json) => publishTo(ALL, json),
+
+    broadcastMetrics(message, json) {
+      publishTo(METRICS, json);
+      const scoped = deps.scopedMetricsJson;
+      if (scoped === undefined) return;
+      for (const ws of sockets) {
+        const conn = ws.getUserData();
+        if (conn.live && isScoped(conn.principal)) send(ws, scoped(message, conn));
+      }
+    },
 
     forwardProbes(message) {
       publishTo(FLEET, JSON.stringify(message));
