@@ -55,10 +55,36 @@ mcps:
     ]);
   });
 
-  it('accepts a JSON list at the top level and an empty file', () => {
+  it('accepts a JSON list at the top level and an explicit empty list', () => {
     const json = JSON.stringify([{ name: 'a', transport: { type: 'stdio', command: 'x' } }]);
     expect(parseFleetFile(json, 'fleet.json').entries).toHaveLength(1);
-    expect(parseFleetFile('', 'fleet.yaml').entries).toEqual([]);
+    expect(parseFleetFile('mcps: []', 'fleet.yaml').entries).toEqual([]);
+    expect(parseFleetFile('[]', 'fleet.yaml').entries).toEqual([]);
+    expect(parseFleetFile('{"mcps": []}', 'fleet.json').entries).toEqual([]);
+  });
+
+  it('refuses an empty file (0 bytes, comments only, `mcps:` alone), so the fleet is kept', () => {
+    for (const [text, file] of [
+      ['', 'fleet.yaml'],
+      [' \n\n', 'fleet.yaml'],
+      ['# nothing yet\n', 'fleet.yaml'],
+      ['', 'fleet.json'],
+    ] as const) {
+      expect(() => parseFleetFile(text, file)).toThrow(
+        /empty \(no "mcps" list\); write "mcps: \[\]"/,
+      );
+    }
+    expect(() => parseFleetFile('mcps:\n', 'fleet.yaml')).toThrow(/"mcps" must be a list/);
+  });
+
+  it('refuses a YAML alias bomb', () => {
+    let yaml = 'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    let prev = 'a';
+    for (const k of 'bcdefghi') {
+      yaml += `${k}: &${k} [${Array(9).fill(`*${prev}`).join(', ')}]\n`;
+      prev = k;
+    }
+    expect(() => parseFleetFile(`${yaml}mcps: []\n`, 'fleet.yaml')).toThrow(/resource exhaustion/);
   });
 
   it('refuses a file it cannot parse at all, so the fleet is kept', () => {

@@ -33,6 +33,7 @@ const registry = createRegistry({
   holder,
   leaseTtlMs: config.BEACON_REGISTRY_LEASE_TTL_MS,
   fleetFile: config.BEACON_FLEET_FILE,
+  fleetFileMaxBytes: config.BEACON_FLEET_FILE_MAX_BYTES,
   engine: {
     failureCyclesToDisable: config.BEACON_FAILURE_CYCLES_TO_DISABLE,
     reprobeBaseMs: config.BEACON_REPROBE_BASE_MS,

@@ -25,6 +25,8 @@ export interface RegistryOptions {
   readonly holder: string;
   readonly leaseTtlMs: number;
   readonly fleetFile?: string | undefined;
+  /** Fleet files over this size are refused (default 4 MiB). */
+  readonly fleetFileMaxBytes?: number | undefined;
   readonly engine: EngineSettings;
   readonly probesMaxLen: number;
   readonly metricsIntervalMs: number;
@@ -140,6 +142,8 @@ export function createRegistry(options: RegistryOptions): Registry {
           memory: saved.fileMemory,
           metrics,
           logger: log,
+          limits:
+            options.fleetFileMaxBytes === undefined ? {} : { maxBytes: options.fleetFileMaxBytes },
         });
         await watcher.reload();
       }
