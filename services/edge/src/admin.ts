@@ -285,6 +285,8 @@ export function mountAdmin(deps: AdminDeps): void {
       res
         .writeStatus('404 Not Found')
         .writeHeader('content-type', JSON_TYPE)
+        .writeHeader('x-content-type-options', 'nosniff')
+        .writeHeader('referrer-policy', 'no-referrer')
         .end(
           JSON.stringify({ error: { code: 'not_found', message: `no route ${method} ${url}` } }),
         );

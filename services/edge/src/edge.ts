@@ -185,6 +185,8 @@ export function createEdge(options: EdgeOptions): Edge {
       res
         .writeStatus('404 Not Found')
         .writeHeader('content-type', 'application/json')
+        .writeHeader('x-content-type-options', 'nosniff')
+        .writeHeader('referrer-policy', 'no-referrer')
         .end(
           JSON.stringify({
             error: { code: 'not_found', message: `no route ${method} ${req.getUrl()}` },

@@ -144,6 +144,12 @@ export function send(
   res.cork(() => {
     res.writeStatus(statusLine(reply.status));
     if (reply.contentType !== undefined) res.writeHeader('content-type', reply.contentType);
+    // Every API and dashboard reply: no MIME sniffing, and no URL (tokens in `?token=`) leaked
+    // to other sites through Referer.
+    if (reply.headers?.['x-content-type-options'] === undefined) {
+      res.writeHeader('x-content-type-options', 'nosniff');
+    }
+    res.writeHeader('referrer-policy', 'no-referrer');
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
     for (const [k, v] of Object.entries(extra ?? {})) res.writeHeader(k, v);
     if (reply.status === 304 || reply.status === 204) res.endWithoutBody();

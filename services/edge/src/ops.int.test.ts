@@ -79,6 +79,14 @@ describe('dashboard assets', () => {
     expect((await rawGet('/assets/app-3f9a.js', { 'if-none-match': etag })).status).toBe(304);
   });
 
+  it('sends Referrer-Policy: no-referrer and nosniff on dashboard and API replies', async () => {
+    for (const path of ['/', '/assets/app-3f9a.js', '/api/mcps', '/api/nope']) {
+      const res = await rawGet(path);
+      expect(res.headers['referrer-policy'], path).toBe('no-referrer');
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+    }
+  });
+
   it('never leaves its directory', async () => {
     for (const path of [
       '/../edge-secret.txt',
