@@ -1,4 +1,5 @@
 // Entry point: read the token (URL or storage) before anything renders, then mount the app.
+import './zod-jitless.js'; // first: zod reads it when schemas are built, at import time
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';

@@ -85,6 +85,12 @@ describe('dashboard assets', () => {
       expect(res.headers['referrer-policy'], path).toBe('no-referrer');
       expect(res.headers['x-content-type-options'], path).toBe('nosniff');
     }
+    for (const path of ['/', '/assets/app-3f9a.js', '/some/spa/route']) {
+      expect((await rawGet(path)).headers['content-security-policy'], path).toBe(
+        "default-src 'self'; img-src 'self' data:; connect-src 'self' http://127.0.0.1:* http://localhost:*; base-uri 'none'; " +
+          "object-src 'none'; form-action 'self'; frame-ancestors 'none'",
+      );
+    }
   });
 
   it('never leaves its directory', async () => {

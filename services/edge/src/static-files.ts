@@ -32,6 +32,23 @@ const TYPES: Record<string, string> = {
 
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The dashboard is built by Vite into same-origin scripts and stylesheets: no inline script, no
+ * `<style>` element. `data:` images are the inline favicon. `connect-src 'self'` covers the
+ * same-host ws:/wss: socket (CSP Level 3); loopback http is for the demo fleet's fault switches
+ * (its control API runs on another local port, and is bound to 127.0.0.1 by compose).
+ * No framing (clickjacking), no `<base>`, no plugins.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' http://127.0.0.1:* http://localhost:*",
+  "base-uri 'none'",
+  "object-src 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 interface Cached {
   readonly body: Buffer;
   readonly etag: string;
@@ -96,6 +113,7 @@ export function mountStatic(
       etag: entry.etag,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       'x-content-type-options': 'nosniff',
+      'content-security-policy': DASHBOARD_CSP,
     };
     if (info.header('if-none-match') === entry.etag) return { status: 304, body: '', headers };
     const contentType = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';

@@ -56,5 +56,14 @@ export function watchConsole(page: Page): { errors: string[] } {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
+  // The edge's Content-Security-Policy: any violation is a dashboard that breaks under it.
+  void page.exposeFunction('__beaconCspViolation', (v: string) => errors.push(`CSP: ${v}`));
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __beaconCspViolation?: (v: string) => void })
+        .__beaconCspViolation;
+      report?.(`${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
   return { errors };
 }
