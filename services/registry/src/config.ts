@@ -23,11 +23,8 @@ export const RegistryConfig = z.object({
   ...baseConfig,
   /** Fleet file (YAML or JSON), watched and reconciled; optional. */
   BEACON_FLEET_FILE: z.string().min(1).optional(),
-  /**
-   * A bigger fleet file is refused unread (the current fleet stays): parsing a huge file on the
-   * event loop would stall probes and cost the lease.
-   */
-  BEACON_FLEET_FILE_MAX_BYTES: intFromEnv(4 * 1024 * 1024, { min: 1_024, max: 1024 * 1024 * 1024 }),
+  /** A bigger fleet file is refused (logged, current fleet kept) before it is read. */
+  BEACON_FLEET_FILE_MAX_BYTES: intFromEnv(4 * 1024 * 1024, { min: 1, max: 256 * 1024 * 1024 }),
   /** /healthz, /readyz, /metrics (0 = a free port, logged at start). */
   BEACON_REGISTRY_HEALTH_PORT: intFromEnv(9101, { min: 0, max: 65_535 }),
   BEACON_REGISTRY_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),

@@ -2,6 +2,9 @@
 // under `mcps:`. Each entry is validated on its own with the protocol's McpConfigInput, so one
 // bad entry is reported by name and field while the good ones still load. A file that cannot
 // be parsed at all is an error: the caller keeps the current fleet rather than removing it.
+// So is a file with no list at all (0 bytes, only comments, `mcps:` with nothing after it): an
+// editor's truncate-then-write or a bad deploy must not remove every file-managed MCP; only an
+// explicit empty list (`mcps: []`, `[]`) empties the fleet.
 import { BeaconError, issuesOf, McpConfigInput, type McpConfig } from '@beacon/protocol';
 import { parse as parseYaml } from 'yaml';
 
@@ -25,13 +28,20 @@ export function describeFleetIssue(i: FleetFileIssue): string {
   return i.path === '' ? `${who}: ${i.message}` : `${who}: ${i.path}: ${i.message}`;
 }
 
+/**
+ * YAML options: aliases are expanded when the document becomes JS values, so cap their count
+ * ("billion laughs": 9 levels of 9 aliases would expand to ~387 million nodes).
+ */
+export const YAML_OPTIONS = { maxAliasCount: 100, uniqueKeys: true } as const;
+
+export const isJsonFleetFile = (fileName: string): boolean => /\.json$/i.test(fileName);
+
 function parseText(text: string, fileName: string): unknown {
-  const json = /\.json$/i.test(fileName);
+  if (text.trim() === '') return null; // empty: refused by parseFleetDocument, for JSON too
   try {
-    // Aliases are capped explicitly (a "billion laughs" file expands exponentially).
-    return json
+    return isJsonFleetFile(fileName)
       ? (JSON.parse(text) as unknown)
-      : (parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) as unknown);
+      : (parseYaml(text, YAML_OPTIONS) as unknown);
   } catch (err) {
     throw new BeaconError(
       'invalid',
@@ -44,14 +54,16 @@ function parseText(text: string, fileName: string): unknown {
 }
 
 export function parseFleetFile(text: string, fileName: string): ParsedFleetFile {
-  const doc = parseText(text, fileName);
+  return parseFleetDocument(parseText(text, fileName), fileName);
+}
+
+/** Validate an already parsed document (YAML may be parsed off the event loop). */
+export function parseFleetDocument(doc: unknown, fileName: string): ParsedFleetFile {
   let list: unknown;
-  // An empty file is far more often a truncated write or a wrong mount than an intent to remove
-  // every MCP: only an explicit empty list (`mcps: []` or `[]`) empties the fleet.
   if (doc === null || doc === undefined) {
     throw new BeaconError(
       'invalid',
-      `fleet file ${fileName}: the file is empty; write "mcps: []" to remove every MCP`,
+      `fleet file ${fileName}: empty (no "mcps" list); write "mcps: []" to remove every file-managed MCP`,
     );
   } else if (Array.isArray(doc)) list = doc;
   else if (typeof doc === 'object' && 'mcps' in doc) list = doc.mcps;

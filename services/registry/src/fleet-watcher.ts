@@ -2,11 +2,17 @@
 // directory is watched (editors and `mv` replace the file, which a file watch would lose) and the
 // file's mtime/size is also polled, because fs.watch is not reliable on every filesystem.
 import { watch, type FSWatcher } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Engine } from './engine.js';
-import { describeFleetIssue, parseFleetFile } from './fleet-file.js';
+import { describeFleetIssue, type ParsedFleetFile } from './fleet-file.js';
+import {
+  DEFAULT_FLEET_FILE_MAX_BYTES,
+  FleetFileRefused,
+  readFleetFile,
+  type FleetReadLimits,
+} from './fleet-file-read.js';
 import { reconcileFleet } from './reconcile.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 import type { RegistryStore } from './store.js';
@@ -19,38 +25,8 @@ export interface FleetWatcher {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_FLEET_FILE_MAX_BYTES = 4 * 1024 * 1024;
-
-/**
- * The file's text, or a `too_large` refusal. The size is checked on the open descriptor and the
- * read stops at the cap, so a file that grows between stat and read cannot slip past it.
- */
-async function readCapped(
-  path: string,
-  maxBytes: number,
-): Promise<{ text: string } | { tooLarge: number }> {
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (size > maxBytes) return { tooLarge: size };
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) return { tooLarge: length };
-    return { text: buffer.toString('utf8', 0, length) };
-  } finally {
-    await handle.close();
-  }
-}
-
 export function startFleetWatcher(options: {
   readonly path: string;
-  /** Refuse (unread) a file larger than this; default DEFAULT_FLEET_FILE_MAX_BYTES. */
-  readonly maxBytes?: number | undefined;
   readonly engine: Engine;
   readonly store: RegistryStore;
   readonly fence: Fence;
@@ -58,9 +34,9 @@ export function startFleetWatcher(options: {
   readonly metrics: RegistryMetrics;
   readonly logger: Logger;
   readonly pollMs?: number;
+  readonly limits?: Partial<FleetReadLimits>;
 }): FleetWatcher {
   const path = resolve(options.path);
-  const maxBytes = options.maxBytes ?? DEFAULT_FLEET_FILE_MAX_BYTES;
   const log = options.logger.child({ component: 'fleet-file', path });
   let memory = options.memory;
   let stopped = false;
@@ -69,36 +45,25 @@ export function startFleetWatcher(options: {
   let busy = false;
   let lastSeen = '';
   let debounce: NodeJS.Timeout | null = null;
+  const limits: FleetReadLimits = {
+    maxBytes: options.limits?.maxBytes ?? DEFAULT_FLEET_FILE_MAX_BYTES,
+    parseTimeoutMs: options.limits?.parseTimeoutMs ?? 60_000,
+  };
 
   const reconcileOnce = async (): Promise<void> => {
-    let text: string;
+    let parsed: ParsedFleetFile;
     try {
-      const read = await readCapped(path, maxBytes);
-      if ('tooLarge' in read) {
-        log.error(
-          { bytes: read.tooLarge, max_bytes: maxBytes },
-          `fleet file not applied: ${read.tooLarge} bytes exceeds the limit of ${maxBytes} ` +
-            `(BEACON_FLEET_FILE_MAX_BYTES); keeping the current fleet`,
-        );
-        options.metrics.fileReloads.labels('too_large').inc();
-        return;
-      }
-      text = read.text;
+      parsed = await readFleetFile(path, limits);
     } catch (err) {
-      // A missing file is "no change": removing every MCP because a path is wrong would hurt.
-      log.error({ err }, 'cannot read the fleet file; keeping the current fleet');
-      options.metrics.fileReloads.labels('unreadable').inc();
-      return;
-    }
-    let parsed;
-    try {
-      parsed = parseFleetFile(text, path);
-    } catch (err) {
+      // Nothing is removed for a file that is missing, too large, empty or unparseable: a wrong
+      // path or a half-written file must not take the fleet down.
+      const reason = err instanceof FleetFileRefused ? err.reason : 'invalid';
+      const message = err instanceof Error ? err.message : String(err);
       log.error(
-        { err: (err as Error).message },
-        'fleet file not applied; keeping the current fleet',
+        { err: message, reason },
+        `fleet file not applied: ${message}; keeping the current fleet`,
       );
-      options.metrics.fileReloads.labels('invalid').inc();
+      options.metrics.fileReloads.labels(reason).inc();
       return;
     }
     for (const issue of parsed.issues) {

@@ -26,7 +26,7 @@ export interface RegistryOptions {
   readonly holder: string;
   readonly leaseTtlMs: number;
   readonly fleetFile?: string | undefined;
-  /** Fleet files larger than this are refused unread (default 4 MiB). */
+  /** Fleet files over this size are refused (default 4 MiB). */
   readonly fleetFileMaxBytes?: number | undefined;
   readonly engine: EngineSettings;
   readonly probesMaxLen: number;
@@ -144,13 +144,14 @@ export function createRegistry(options: RegistryOptions): Registry {
       if (options.fleetFile !== undefined) {
         watcher = startFleetWatcher({
           path: options.fleetFile,
-          maxBytes: options.fleetFileMaxBytes,
           engine,
           store,
           fence,
           memory: saved.fileMemory,
           metrics,
           logger: log,
+          limits:
+            options.fleetFileMaxBytes === undefined ? {} : { maxBytes: options.fleetFileMaxBytes },
         });
         await watcher.reload();
       }
