@@ -95,8 +95,9 @@ export function createApi(base: string, getToken: () => string | null): Api {
   ]);
   const HistoryBody = z.object({
     events: z.array(HistoryItem),
-    next: Offset.nullable().optional(),
-    next_before: Offset.nullable().optional(),
+    // Cursors: raw offsets for unscoped tokens, sealed (opaque) ones for scoped tokens.
+    next: z.string().min(1).max(512).nullable().optional(),
+    next_before: z.string().min(1).max(512).nullable().optional(),
     more: z.boolean().optional(),
   });
   const events = async (query: Record<string, string>): Promise<z.infer<typeof HistoryBody>> => {

@@ -27,6 +27,7 @@ import {
   type Principal,
 } from './auth.js';
 import { commandError, type CommandBus } from './commands.js';
+import { isSealedCursor, type CursorCodec } from './cursors.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
 import {
@@ -51,6 +52,7 @@ export interface AdminDeps {
   readonly auth: Authenticator;
   readonly allowedOrigins: readonly string[];
   readonly hosts: HostPolicy;
+  readonly cursors: CursorCodec;
   readonly maxBodyBytes: number;
   readonly latestMetrics: () => SystemMetricsMessage | null;
   readonly metrics: EdgeMetrics;
@@ -58,11 +60,16 @@ export interface AdminDeps {
 }
 
 const CircuitBody = z.strictObject({ action: z.enum(['force_open', 'force_closed', 'reset']) });
+/** An offset, or a sealed cursor a scoped token was handed (cursors.ts). */
+const Cursor = z.union([
+  Offset,
+  z.string().refine(isSealedCursor, 'must be an offset or a cursor'),
+]);
 const EventsQuery = z
   .object({
-    since: Offset.optional(),
+    since: Cursor.optional(),
     /** Newest first, strictly before this offset; `latest` = from the newest event. */
-    before: z.union([z.literal('latest'), Offset]).optional(),
+    before: z.union([z.literal('latest'), Cursor]).optional(),
     epoch: z.string().min(1).max(128).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     mcp: McpName.optional(),
@@ -292,11 +299,18 @@ export function mountAdmin(deps: AdminDeps): void {
         throw new BeaconError('conflict', `epoch ${q.epoch} is not the log's current epoch`);
       }
       const filter: NameFilter = (n) => p.filter(n) && (q.mcp === undefined || n === q.mcp);
+      // A scoped token's cursors are sealed: a raw offset would tell it when MCPs it may not
+      // see had events. Its own events' offsets it may use as they are.
+      const epoch = mirror.epoch;
+      const incoming = (c: string): Promise<string> =>
+        isSealedCursor(c) ? deps.cursors.open(epoch, c) : Promise.resolve(c);
+      const cursor = isScoped(p) ? (offset: string) => deps.cursors.seal(epoch, offset) : undefined;
       if (q.before !== undefined) {
-        const from = q.before === 'latest' ? null : q.before;
-        return json(200, await history.before(from, q.limit, filter));
+        const from = q.before === 'latest' ? null : await incoming(q.before);
+        return json(200, await history.before(from, q.limit, filter, cursor));
       }
-      return json(200, await history.after(q.since, q.limit, filter));
+      const since = q.since === undefined ? undefined : await incoming(q.since);
+      return json(200, await history.after(since, q.limit, filter, cursor));
     }),
   );
 

@@ -11,6 +11,7 @@ import { mountAdmin } from './admin.js';
 import { createAuthenticator, isScoped, type Authenticator } from './auth.js';
 import { createCommandBus } from './commands.js';
 import type { EdgeSettings } from './config.js';
+import { createCursorCodec } from './cursors.js';
 import { createEdgeMetrics } from './edge-metrics.js';
 import { createHeartbeat, type EdgeFigures } from './heartbeat.js';
 import { createMirror } from './mirror.js';
@@ -192,6 +193,7 @@ export function createEdge(options: EdgeOptions): Edge {
     auth,
     allowedOrigins: settings.allowedOrigins,
     hosts,
+    cursors: createCursorCodec(redis, `${eventLog.keys.base}:cursor-key`),
     maxBodyBytes: settings.maxBodyBytes,
     latestMetrics: () => latestMetrics,
     metrics,

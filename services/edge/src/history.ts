@@ -11,11 +11,25 @@ import { wireJson, type Mirror } from './mirror.js';
 export const BACKWARD_SCAN_CAP = 5_000;
 const PAGE = 1_000;
 
+/** How a page's cursor is shown (scoped tokens: sealed, see cursors.ts); default: as is. */
+export type CursorOut = (offset: string) => Promise<string>;
+const plainCursor: CursorOut = (offset) => Promise.resolve(offset);
+
 export interface History {
   /** Events after `since` (or the newest ones in memory when absent), oldest first. */
-  after(since: string | undefined, limit: number, filter: NameFilter): Promise<string>;
+  after(
+    since: string | undefined,
+    limit: number,
+    filter: NameFilter,
+    cursor?: CursorOut,
+  ): Promise<string>;
   /** Events strictly before `before` (null = the newest), newest first. */
-  before(before: string | null, limit: number, filter: NameFilter): Promise<string>;
+  before(
+    before: string | null,
+    limit: number,
+    filter: NameFilter,
+    cursor?: CursorOut,
+  ): Promise<string>;
 }
 
 export function createHistory(deps: {
@@ -31,11 +45,13 @@ export function createHistory(deps: {
     since: string | undefined,
     limit: number,
     filter: NameFilter,
+    cursor: CursorOut = plainCursor,
   ): Promise<string> {
     const epoch = mirror.epoch;
     if (since === undefined) {
       const tail = mirror.tail(limit, filter).map((e) => e.wire);
-      return page(tail, epoch, `"next":${JSON.stringify(mirror.offset)},"more":false`);
+      const next = await cursor(mirror.offset);
+      return page(tail, epoch, `"next":${JSON.stringify(next)},"more":false`);
     }
     const plan = mirror.resume(since);
     if (plan.kind === 'current' || plan.kind === 'ring') {
@@ -48,7 +64,8 @@ export function createHistory(deps: {
         if (filter(e.name)) out.push(e.wire);
       }
       const more = next !== mirror.offset;
-      return page(out, epoch, `"next":${JSON.stringify(next)},"more":${String(more)}`);
+      const shown = await cursor(next);
+      return page(out, epoch, `"next":${JSON.stringify(shown)},"more":${String(more)}`);
     }
     const out: string[] = [];
     const epochJson = JSON.stringify(epoch);
@@ -69,10 +86,16 @@ export function createHistory(deps: {
         if (filter(s.event.mcp_name)) out.push(wireJson(s.event, s.offset, epochJson));
       }
     }
-    return page(out, epoch, `"next":${JSON.stringify(next)},"more":${String(more)}`);
+    const shown = await cursor(next);
+    return page(out, epoch, `"next":${JSON.stringify(shown)},"more":${String(more)}`);
   }
 
-  async function before(start: string | null, limit: number, filter: NameFilter): Promise<string> {
+  async function before(
+    start: string | null,
+    limit: number,
+    filter: NameFilter,
+    seal: CursorOut = plainCursor,
+  ): Promise<string> {
     const epoch = mirror.epoch;
     const epochJson = JSON.stringify(epoch);
     const out: string[] = [];
@@ -97,10 +120,11 @@ export function createHistory(deps: {
       }
     }
     const next = exhausted || cursor === null ? null : cursor;
+    const shown = next === null ? null : await seal(next);
     return page(
       out,
       epoch,
-      `"next_before":${JSON.stringify(next)},"more":${String(next !== null)}`,
+      `"next_before":${JSON.stringify(shown)},"more":${String(next !== null)}`,
     );
   }
 
