@@ -174,7 +174,10 @@ export async function createSubscription(
     try {
       event = decodeBus(raw);
     } catch (err) {
-      logger?.warn({ err, raw: raw.slice(0, 200) }, 'dropped invalid bus message');
+      // The handler counts and logs (throttled); without one, say it here.
+      if (handler.onInvalid === undefined) {
+        logger?.warn({ err, raw: raw.slice(0, 200) }, 'dropped invalid bus message');
+      }
       safely(() => handler.onInvalid?.(raw, err as Error));
       return;
     }
@@ -190,7 +193,9 @@ export async function createSubscription(
       await repair();
       if (compareOffsets(event.offset, offset) > 0) {
         const err = new BeaconError('invalid', `bus event at ${event.offset} is not in the stream`);
-        logger?.warn({ err, offset: event.offset }, 'dropped bus event not in the stream');
+        if (handler.onInvalid === undefined) {
+          logger?.warn({ err, offset: event.offset }, 'dropped bus event not in the stream');
+        }
         safely(() => handler.onInvalid?.(raw, err));
       }
       return;

@@ -11,6 +11,7 @@ export {
 } from './config.js';
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions, type Logger } from './logger.js';
 export { redactLogText } from './redact-text.js';
+export { logThrottle, type Throttled } from './log-throttle.js';
 export {
   createRedis,
   parseRedisUrls,

@@ -3,12 +3,21 @@
 // leader while held, and the health/metrics endpoint.
 import { hostname } from 'node:os';
 import { createEventLog, type Subscription, type SubscriptionState } from '@beacon/event-log';
-import { createRedis, startHealthServer, type HealthServer, type Logger } from '@beacon/runtime';
+import {
+  createRedis,
+  logThrottle,
+  startHealthServer,
+  type HealthServer,
+  type Logger,
+} from '@beacon/runtime';
 import { breakerDefaults, type BreakerWorkerConfig } from './config.js';
 import { createFleet } from './fleet.js';
 import { createLeader } from './leader.js';
 import { createBreakerMetrics } from './metrics.js';
 import { createBreakerStore } from './store.js';
+
+/** Garbage on the bus is counted every time but logged at most 20 times a minute. */
+const warnInvalid = logThrottle();
 
 export interface BreakerWorker {
   /** Port of the health/metrics server. */
@@ -62,7 +71,9 @@ export async function startBreakerWorker(
       onEvent: (stored) => fleet.apply(stored),
       onInvalid(raw, err) {
         metrics.rejected('live');
-        logger.warn({ err, raw: raw.slice(0, 200) }, 'dropped malformed bus message');
+        warnInvalid((suppressed) =>
+          logger.warn({ err, raw: raw.slice(0, 200), suppressed }, 'dropped malformed bus message'),
+        );
       },
       onState: (state) => {
         subState = state;

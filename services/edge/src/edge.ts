@@ -4,7 +4,7 @@
 // every client 1012 so it resumes elsewhere; stop() also unsubscribes and removes the heartbeat.
 import type { EventLog, RedisClient, SideMessage, Subscription } from '@beacon/event-log';
 import { BeaconError, CloseCode, type SystemMetricsMessage } from '@beacon/protocol';
-import { createMetrics, METRICS_CONTENT_TYPE, type Metrics } from '@beacon/runtime';
+import { createMetrics, logThrottle, METRICS_CONTENT_TYPE, type Metrics } from '@beacon/runtime';
 import type { Logger } from 'pino';
 import type { us_listen_socket } from 'uWebSockets.js';
 import { mountAdmin } from './admin.js';
@@ -23,6 +23,9 @@ import type { ConnData } from './conn.js';
 import { mountStatic } from './static-files.js';
 import { loadUws, type LoadedUws } from './uws.js';
 import { wsBehavior } from './ws-route.js';
+
+/** Garbage on the bus is counted every time but logged at most 20 times a minute. */
+const warnInvalid = logThrottle();
 
 export interface EdgeOptions {
   readonly settings: EdgeSettings;
@@ -270,7 +273,9 @@ export function createEdge(options: EdgeOptions): Edge {
         },
         onInvalid(raw, err) {
           metrics.busInvalid.inc();
-          log.warn({ err, raw: raw.slice(0, 200) }, 'dropped malformed bus message');
+          warnInvalid((suppressed) =>
+            log.warn({ err, raw: raw.slice(0, 200), suppressed }, 'dropped malformed bus message'),
+          );
         },
         onSide,
         onState(state) {

@@ -16,6 +16,10 @@ import type { StdioAllowList } from './stdio-commands.js';
 import { createRegistryStore } from './store.js';
 import { startProbeDigest, type ProbeDigestPublisher } from './probe-digest.js';
 import { startMetricsPublisher, type MetricsPublisher } from './system-metrics.js';
+import { logThrottle } from '@beacon/runtime';
+
+/** Garbage on the bus is counted every time but logged at most 20 times a minute. */
+const warnInvalid = logThrottle();
 
 export interface RegistryOptions {
   readonly eventLog: EventLog;
@@ -107,7 +111,9 @@ export function createRegistry(options: RegistryOptions): Registry {
         },
         onInvalid(raw, err) {
           metrics.busRejected.labels('live').inc();
-          log.warn({ err, raw: raw.slice(0, 200) }, 'dropped malformed bus message');
+          warnInvalid((suppressed) =>
+            log.warn({ err, raw: raw.slice(0, 200), suppressed }, 'dropped malformed bus message'),
+          );
         },
       });
       const snapshot = await firstSnapshot;
