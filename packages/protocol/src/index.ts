@@ -8,3 +8,4 @@ export * from './messages.js';
 export * from './projection.js';
 export * from './patterns.js';
 export * from './errors.js';
+export * from './figures.js';

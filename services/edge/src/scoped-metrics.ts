@@ -3,11 +3,13 @@
 // are open elsewhere, or how many edges and clients run. Its figures are recomputed from the
 // edge's mirror over the MCPs it may see; infrastructure figures (edges, connections, fleet
 // event rate) are zero. One computation and one serialization per distinct claim, not per socket.
-import type {
-  McpStatus,
-  NameFilter,
-  SystemMetrics,
-  SystemMetricsMessage as MetricsMessage,
+import {
+  fleetFigures,
+  NO_INFRA_FIGURES,
+  type McpStatus,
+  type NameFilter,
+  type SystemMetrics,
+  type SystemMetricsMessage as MetricsMessage,
 } from '@beacon/protocol';
 
 /** Every row of a mirror-like store. */
@@ -21,46 +23,12 @@ export function* rowsOf(store: {
   }
 }
 
-/** Figures over the rows `visible` lets through. */
+/** Figures over the rows `visible` lets through; no infrastructure figures. */
 export function scopedFigures(rows: Iterable<McpStatus>, visible: NameFilter): SystemMetrics {
-  const m = {
-    total_mcps: 0,
-    healthy_mcps: 0,
-    unhealthy_mcps: 0,
-    disconnected_mcps: 0,
-    inactive_mcps: 0,
-    unknown_mcps: 0,
-    open_circuits: 0,
-    half_open_circuits: 0,
-    auto_disabled_mcps: 0,
-    edges: 0,
-    connections: 0,
-    events_per_second: 0,
-  };
-  for (const row of rows) {
-    if (!visible(row.name)) continue;
-    m.total_mcps++;
-    switch (row.health_status) {
-      case 'healthy':
-        m.healthy_mcps++;
-        break;
-      case 'unhealthy':
-        m.unhealthy_mcps++;
-        break;
-      case 'disconnected':
-        m.disconnected_mcps++;
-        break;
-      case 'inactive':
-        m.inactive_mcps++;
-        break;
-      default:
-        m.unknown_mcps++;
-    }
-    if (row.circuit_state === 'open') m.open_circuits++;
-    else if (row.circuit_state === 'half_open') m.half_open_circuits++;
-    if (row.auto_disabled) m.auto_disabled_mcps++;
+  function* only(): Generator<McpStatus> {
+    for (const row of rows) if (visible(row.name)) yield row;
   }
-  return m;
+  return fleetFigures(only(), NO_INFRA_FIGURES);
 }
 
 /** The message a scoped token gets in place of `fleet` (same timestamp). */

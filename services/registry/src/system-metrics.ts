@@ -4,7 +4,7 @@
 // (not only at the publish tick) so a client connecting or an edge joining or dying shows up
 // within about a second, not a whole interval later.
 import type { EventLog, RedisClient } from '@beacon/event-log';
-import type { Keyspace, McpStatus, SystemMetrics } from '@beacon/protocol';
+import { fleetFigures, type Keyspace, type McpStatus, type SystemMetrics } from '@beacon/protocol';
 import type { Logger } from 'pino';
 
 export interface EdgeFigures {
@@ -59,44 +59,11 @@ export function computeSystemMetrics(
   edges: EdgeFigures,
   eventsPerSecond: number,
 ): SystemMetrics {
-  const m = {
-    total_mcps: 0,
-    healthy_mcps: 0,
-    unhealthy_mcps: 0,
-    disconnected_mcps: 0,
-    inactive_mcps: 0,
-    unknown_mcps: 0,
-    open_circuits: 0,
-    half_open_circuits: 0,
-    auto_disabled_mcps: 0,
+  return fleetFigures(rows, {
     edges: edges.edges,
     connections: edges.connections,
     events_per_second: Math.round(eventsPerSecond * 100) / 100,
-  };
-  for (const row of rows) {
-    m.total_mcps++;
-    switch (row.health_status) {
-      case 'healthy':
-        m.healthy_mcps++;
-        break;
-      case 'unhealthy':
-        m.unhealthy_mcps++;
-        break;
-      case 'disconnected':
-        m.disconnected_mcps++;
-        break;
-      case 'inactive':
-        m.inactive_mcps++;
-        break;
-      case 'unknown':
-        m.unknown_mcps++;
-        break;
-    }
-    if (row.circuit_state === 'open') m.open_circuits++;
-    if (row.circuit_state === 'half_open') m.half_open_circuits++;
-    if (row.auto_disabled) m.auto_disabled_mcps++;
-  }
-  return m;
+  });
 }
 
 /** The totals a dashboard should see change at once (not the rate, which always moves). */
