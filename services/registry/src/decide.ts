@@ -2,7 +2,6 @@
 // state) and something that happened (a probe result, a tools change, an enable/disable), decide
 // which events to append and what the state becomes. No I/O, no clocks: `now` is an argument.
 import type {
-  CircuitState,
   HealthStatus,
   LogEventInput,
   McpStatus,
@@ -87,20 +86,18 @@ export const probesNormally = (s: McpState): boolean => !s.disabled && !s.autoDi
 
 const FAILING: ReadonlySet<HealthStatus> = new Set(['unhealthy', 'disconnected']);
 
-/** Decide on one probe result. `circuit` is the circuit state the projection shows, if known. */
+/** Decide on one probe result. */
 export function decideProbe(
   state: McpState,
   probe: ProbeResult,
   now: number,
   settings: DecideSettings,
-  circuit?: CircuitState,
 ): Decision {
   if (state.disabled) return { events: [], next: state };
   const name = state.name;
   const timestamp = iso(now);
   const checked_at = iso(probe.at);
   const common = { mcp_name: name, timestamp, actor: REGISTRY_ACTOR };
-  const circuitMeta = circuit === undefined ? {} : { circuit_state: circuit };
   const tools = probe.tools_count ?? state.toolsCount;
   // Every status change of a probe cycle carries the previous status, the probe's error and
   // latency, and when it was checked; `detail` is what differs (counts, flags, reason).
@@ -120,7 +117,6 @@ export function decideProbe(
       latency_ms: probe.latency_ms,
       ...detail,
       checked_at,
-      ...circuitMeta,
     },
     ...common,
   });

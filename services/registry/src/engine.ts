@@ -4,7 +4,7 @@
 // lock so probes, tool changes and commands never interleave. Events go to the log with the
 // lease's fence; side state (counters, due times, probe results) goes through the fenced store.
 import type { EventLog, Fence } from '@beacon/event-log';
-import type { CircuitState, McpConfig, McpStatus, ProbeResult } from '@beacon/protocol';
+import type { McpConfig, McpStatus, ProbeResult } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import {
   decideProbe,
@@ -36,7 +36,6 @@ export interface EngineDeps {
   readonly settings: EngineSettings;
   readonly logger: Logger;
   readonly metrics: RegistryMetrics;
-  readonly circuitOf: (name: string) => CircuitState | undefined;
   /** Every probe result whose decision was applied (after its events are in the log). */
   readonly onProbe?: (result: ProbeResult) => void;
   /** Called once when the engine cannot go on (fenced, or an append failed): rebuild or step down. */
@@ -294,13 +293,7 @@ export function createEngine(
         // Changed while we probed (update, disable, removal): this result no longer applies.
         if (stopped || cur === undefined || cur.config !== config || cur.state.disabled) return;
         if (kind === 'interval' && cur.state.autoDisabled) return;
-        const d = decideProbe(
-          cur.state,
-          result,
-          Date.now(),
-          decideSettings(cur.config),
-          deps.circuitOf(name),
-        );
+        const d = decideProbe(cur.state, result, Date.now(), decideSettings(cur.config));
         await appendAll(d.events);
         fleet.set(name, { ...cur, state: d.next });
         deps.onProbe?.(result);

@@ -143,9 +143,10 @@ describe('probing over streamable HTTP', () => {
         previous_status: 'unknown',
         tools_count: 3,
         failure_cycles: 0,
-        circuit_state: 'closed',
       },
     });
+    // The breaker owns circuit_state: a status change no longer stamps the registry's view.
+    expect(firstHealthy).not.toHaveProperty('metadata.circuit_state');
 
     // Every probe went to the breaker's stream, valid and in order.
     const probes = await h.probes();

@@ -1,5 +1,5 @@
 // One registry process: campaigns for the `registry` lease; while it holds it, it runs the
-// leadership: a mirror of the projection (circuit states, system_metrics), the engine rebuilt
+// leadership: a mirror of the projection (for system_metrics), the engine rebuilt
 // from the projection, the fleet file watcher, the command consumer, the metrics publisher and
 // the probe digest.
 // A standby only campaigns. If the engine fails (an append refused or Redis lost), the
@@ -133,7 +133,6 @@ export function createRegistry(options: RegistryOptions): Registry {
           settings: options.engine,
           logger: log,
           metrics,
-          circuitOf: (name) => rows.get(name)?.circuit_state,
           onProbe: digest.record,
           onFailure: (err) => onFailure(err),
           httpAgents: options.httpAgents,
