@@ -1,17 +1,43 @@
 // Given/when/then tests of the registry's status decisions.
-import { LogEvent, type LogEventInput, type ProbeResult } from '@beacon/protocol';
-import { describe, expect, it } from 'vitest';
 import {
-  decideDisable,
-  decideEnable,
-  decideProbe,
-  decideTools,
+  applyEvent,
+  initialRow,
+  LogEvent,
+  McpConfig,
+  type LogEventInput,
+  type McpStatus,
+  type ProbeResult,
+} from '@beacon/protocol';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  decideDisable as disableDecision,
+  decideEnable as enableDecision,
+  decideProbe as probeDecision,
+  decideTools as toolsDecision,
   initialState,
   reprobeDelay,
+  stateFromRow,
   type DecideSettings,
+  type Decision,
   type McpState,
 } from './decide.js';
+import { evolve, type RegistryEvent } from './evolve.js';
 import { kinds } from './test-support.js';
+
+// Every decision made by a case below is also checked after the case (see the end of the file):
+// its `next` must be the fold of what it records, and what a successor rebuilds after failover.
+const decisions: { readonly state: McpState; readonly d: Decision }[] = [];
+const recorded =
+  <A extends unknown[]>(decide: (state: McpState, ...rest: A) => Decision) =>
+  (state: McpState, ...rest: A): Decision => {
+    const d = decide(state, ...rest);
+    decisions.push({ state, d });
+    return d;
+  };
+const decideProbe = recorded(probeDecision);
+const decideTools = recorded(toolsDecision);
+const decideDisable = recorded(disableDecision);
+const decideEnable = recorded(enableDecision);
 
 const settings: DecideSettings = {
   failureCyclesToDisable: 3,
@@ -259,4 +285,52 @@ describe('reprobeDelay', () => {
       1_000, 2_000, 4_000, 8_000, 8_000,
     ]);
   });
+});
+
+// ---- every decision above, folded -------------------------------------------------------------
+
+/** The projection row a successor would read for `state` (config enabled: admins toggle rows). */
+function rowOf(state: McpState): McpStatus {
+  const config = McpConfig.parse({
+    name: state.name,
+    transport: { type: 'streamable-http', url: 'http://127.0.0.1:7200/mcp' },
+  });
+  return {
+    ...initialRow(config),
+    health_status: state.status,
+    failure_cycles: state.failureCycles,
+    auto_disabled: state.autoDisabled,
+    enabled: !state.disabled && !state.autoDisabled,
+    tools_count: state.toolsCount,
+  };
+}
+
+let folded = 0;
+afterEach(() => {
+  for (const { state, d } of decisions.splice(0)) {
+    folded++;
+    // Rebuilding from what the decision records equals its next state.
+    const recordedEvents: RegistryEvent[] =
+      d.noted === undefined ? d.events : [...d.events, d.noted];
+    expect(recordedEvents.reduce(evolve, state)).toEqual(d.next);
+    // A noted change is one the log did not carry.
+    if (d.noted !== undefined)
+      expect(evolve(d.events.reduce(evolve, state), d.noted)).not.toEqual(
+        d.events.reduce(evolve, state),
+      );
+
+    // The successor's rebuild: the projection row with the appended events, plus the counters
+    // saved beside the log, agrees with `next`; a noted tool count is the one thing it lacks.
+    const rows = new Map([[state.name, rowOf(state)]]);
+    for (const e of d.events) applyEvent(rows, LogEvent.parse(e), '1-0');
+    const rebuilt = stateFromRow(rows.get(state.name)!, {
+      failureCycles: d.next.failureCycles,
+      reprobeAttempt: d.next.reprobeAttempt,
+    });
+    const lostTools = d.noted?.tools_count !== undefined ? { toolsCount: state.toolsCount } : {};
+    expect(rebuilt).toEqual({ ...d.next, ...lostTools });
+  }
+});
+afterAll(() => {
+  expect(folded).toBeGreaterThan(20);
 });

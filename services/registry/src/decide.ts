@@ -1,6 +1,7 @@
 // The registry's status logic as pure functions: given what the log says about one MCP (its
 // state) and something that happened (a probe result, a tools change, an enable/disable), decide
-// which events to append and what the state becomes. No I/O, no clocks: `now` is an argument.
+// which events to append; the state it becomes is their fold (`evolve.ts`), never set by hand.
+// No I/O, no clocks: `now` is an argument.
 import type {
   HealthStatus,
   LogEventInput,
@@ -8,21 +9,9 @@ import type {
   ProbeResult,
   StatusMetadata,
 } from '@beacon/protocol';
+import { evolve, noteChanges, type McpState, type Noted } from './evolve.js';
 
-/** What the registry tracks per MCP between probes (mirrors the log plus two counters). */
-export interface McpState {
-  readonly name: string;
-  /** Status as last written to the log. */
-  readonly status: HealthStatus;
-  /** Consecutive failed probe cycles. */
-  readonly failureCycles: number;
-  readonly autoDisabled: boolean;
-  /** Disabled by an admin (config.enabled = false). */
-  readonly disabled: boolean;
-  /** Re-probes attempted since auto-disable (backoff exponent). */
-  readonly reprobeAttempt: number;
-  readonly toolsCount: number | null;
-}
+export type { McpState } from './evolve.js';
 
 export interface DecideSettings {
   readonly failureCyclesToDisable: number;
@@ -32,7 +21,11 @@ export interface DecideSettings {
 }
 
 export interface Decision {
+  /** Appended to the log, atomically. */
   readonly events: LogEventInput[];
+  /** Counters that moved without an event (saved beside the log). */
+  readonly noted?: Noted;
+  /** `events` then `noted`, folded with `evolve` over the state decided on. */
   readonly next: McpState;
   /** Re-probe due time of an auto-disabled MCP: a number sets it, null clears it, undefined keeps. */
   readonly reprobeAt?: number | null;
@@ -47,6 +40,29 @@ export interface Actor {
 export const REGISTRY_ACTOR = 'registry';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Counters a decision sets whether or not its events carry them. */
+type Counted = Parameters<typeof noteChanges>[1];
+
+/**
+ * The decision that appends `events`: its next state is their fold, plus a `noted` for whatever
+ * of `counted` the events leave different.
+ */
+function decided(
+  state: McpState,
+  events: LogEventInput[],
+  counted?: Counted,
+  reprobeAt?: number | null,
+): Decision {
+  const logged = events.reduce<McpState>(evolve, state);
+  const noted = counted === undefined ? undefined : noteChanges(logged, counted);
+  return {
+    events,
+    next: noted === undefined ? logged : evolve(logged, noted),
+    ...(noted === undefined ? {} : { noted }),
+    ...(reprobeAt === undefined ? {} : { reprobeAt }),
+  };
+}
 
 export function reprobeDelay(attempt: number, settings: DecideSettings): number {
   return Math.min(settings.reprobeMaxMs, settings.reprobeBaseMs * 2 ** Math.min(attempt, 30));
@@ -93,7 +109,7 @@ export function decideProbe(
   now: number,
   settings: DecideSettings,
 ): Decision {
-  if (state.disabled) return { events: [], next: state };
+  if (state.disabled) return decided(state, []);
   const name = state.name;
   const timestamp = iso(now);
   const checked_at = iso(probe.at);
@@ -124,14 +140,11 @@ export function decideProbe(
   if (state.autoDisabled) {
     if (!probe.ok) {
       const attempt = state.reprobeAttempt + 1;
-      return {
-        events: [],
-        next: { ...state, reprobeAttempt: attempt },
-        reprobeAt: now + reprobeDelay(attempt, settings),
-      };
+      return decided(state, [], { reprobeAttempt: attempt }, now + reprobeDelay(attempt, settings));
     }
-    return {
-      events: [
+    return decided(
+      state,
+      [
         {
           type: 'health_event',
           event_type: 're_enabled',
@@ -156,31 +169,25 @@ export function decideProbe(
           ...common,
         },
       ],
-      next: {
-        ...state,
-        status: 'healthy',
-        failureCycles: 0,
-        autoDisabled: false,
-        reprobeAttempt: 0,
-        toolsCount: tools,
-      },
-      reprobeAt: null,
-    };
+      undefined,
+      null,
+    );
   }
 
   if (probe.ok) {
-    const next: McpState = { ...state, status: 'healthy', failureCycles: 0, toolsCount: tools };
     if (state.status === 'healthy') {
+      const counted = { failureCycles: 0, toolsCount: tools };
       // Same status: only a changed tool count is worth an event.
       if (
         probe.tools_count === null ||
         probe.tools_count === state.toolsCount ||
         state.toolsCount === null
       ) {
-        return { events: [], next };
+        return decided(state, [], counted);
       }
-      return {
-        events: [
+      return decided(
+        state,
+        [
           {
             type: 'health_event',
             event_type: 'tools_changed',
@@ -188,8 +195,8 @@ export function decideProbe(
             ...common,
           },
         ],
-        next,
-      };
+        counted,
+      );
     }
     const events: LogEventInput[] = [
       statusChange('healthy', null, { tools_count: tools, failure_cycles: 0, reason: 'probe' }),
@@ -206,7 +213,7 @@ export function decideProbe(
         ...common,
       });
     }
-    return { events, next };
+    return decided(state, events);
   }
 
   // A failed cycle.
@@ -246,17 +253,7 @@ export function decideProbe(
         ...common,
       },
     );
-    return {
-      events,
-      next: {
-        ...state,
-        status: 'inactive',
-        failureCycles: cycles,
-        autoDisabled: true,
-        reprobeAttempt: 0,
-      },
-      reprobeAt: now + reprobeDelay(0, settings),
-    };
+    return decided(state, events, undefined, now + reprobeDelay(0, settings));
   }
   if (failed !== state.status) {
     events.push(
@@ -267,36 +264,36 @@ export function decideProbe(
       }),
     );
   }
-  return { events, next: { ...state, status: failed, failureCycles: cycles } };
+  // Same failing status: only the cycle count moves, beside the log.
+  return decided(state, events, { failureCycles: cycles });
 }
 
 /** Tools changed between probes (`notifications/tools/list_changed` + a fresh `tools/list`). */
 export function decideTools(state: McpState, toolsCount: number, now: number): Decision {
-  if (state.toolsCount === toolsCount) return { events: [], next: state };
-  const next = { ...state, toolsCount };
+  if (state.toolsCount === toolsCount) return decided(state, []);
   // Only a reachable, enabled MCP's count is news; otherwise the next status change carries it.
-  if (state.status !== 'healthy' || state.toolsCount === null) return { events: [], next };
-  return {
-    events: [
-      {
-        type: 'health_event',
-        mcp_name: state.name,
-        event_type: 'tools_changed',
-        data: { tools_count: toolsCount, previous_tools_count: state.toolsCount },
-        timestamp: iso(now),
-        actor: REGISTRY_ACTOR,
-      },
-    ],
-    next,
-  };
+  if (state.status !== 'healthy' || state.toolsCount === null) {
+    return decided(state, [], { toolsCount });
+  }
+  return decided(state, [
+    {
+      type: 'health_event',
+      mcp_name: state.name,
+      event_type: 'tools_changed',
+      data: { tools_count: toolsCount, previous_tools_count: state.toolsCount },
+      timestamp: iso(now),
+      actor: REGISTRY_ACTOR,
+    },
+  ]);
 }
 
 /** An admin disables the MCP (or sets `enabled: false`): no more probes until enabled. */
 export function decideDisable(state: McpState, by: Actor, now: number): Decision {
-  if (state.disabled) return { events: [], next: state };
+  if (state.disabled) return decided(state, []);
   const common = { mcp_name: state.name, timestamp: iso(now), ...by };
-  return {
-    events: [
+  return decided(
+    state,
+    [
       {
         type: 'health_event',
         event_type: 'manually_disabled',
@@ -316,16 +313,9 @@ export function decideDisable(state: McpState, by: Actor, now: number): Decision
         ...common,
       },
     ],
-    next: {
-      ...state,
-      status: 'inactive',
-      disabled: true,
-      autoDisabled: false,
-      failureCycles: 0,
-      reprobeAttempt: 0,
-    },
-    reprobeAt: null,
-  };
+    undefined,
+    null,
+  );
 }
 
 /**
@@ -333,10 +323,11 @@ export function decideDisable(state: McpState, by: Actor, now: number): Decision
  * probe, which the caller runs at once.
  */
 export function decideEnable(state: McpState, by: Actor, now: number): Decision {
-  if (!state.disabled && !state.autoDisabled) return { events: [], next: state };
+  if (!state.disabled && !state.autoDisabled) return decided(state, []);
   const common = { mcp_name: state.name, timestamp: iso(now), ...by };
-  return {
-    events: [
+  return decided(
+    state,
+    [
       {
         type: 'health_event',
         event_type: 'manually_enabled',
@@ -356,14 +347,7 @@ export function decideEnable(state: McpState, by: Actor, now: number): Decision 
         ...common,
       },
     ],
-    next: {
-      ...state,
-      status: 'unknown',
-      disabled: false,
-      autoDisabled: false,
-      failureCycles: 0,
-      reprobeAttempt: 0,
-    },
-    reprobeAt: null,
-  };
+    undefined,
+    null,
+  );
 }
