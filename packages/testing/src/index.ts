@@ -24,4 +24,4 @@ export {
 export { serviceMain, startService, type StartServiceOptions } from './service.js';
 export { containerRuntimeAvailable } from './container-runtime.js';
 export { redisCommand, pingOk } from './resp.js';
-export * from './mcp/index.js';
+export * from '@beacon/mcp-fixtures';

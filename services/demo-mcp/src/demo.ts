@@ -9,7 +9,7 @@ import {
   type FleetControl,
   type FleetEntry,
   type McpFleet,
-} from '@beacon/testing';
+} from '@beacon/mcp-fixtures';
 
 export interface DemoOptions {
   readonly count: number;

@@ -9,10 +9,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers.js';
-import { startFleetControl } from './fleet-control.js';
-import { startMcpFleet, type McpFleet } from './fleet.js';
-import { startMcpTestServer, type McpTestServer } from './http-server.js';
-import { stdioServerArgs } from './stdio-path.js';
+import {
+  startFleetControl,
+  startMcpFleet,
+  startMcpTestServer,
+  stdioServerArgs,
+  type McpFleet,
+  type McpTestServer,
+} from '@beacon/mcp-fixtures';
 import { expectFlap, expectSlow, sdkClient } from './test-support.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -5,7 +5,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers.js';
-import { startMcpTestServer, type McpTestServer } from './http-server.js';
+import { startMcpTestServer, type McpTestServer } from '@beacon/mcp-fixtures';
 import { expectFlap, expectSlow, sdkClient } from './test-support.js';
 
 const cleanups: (() => Promise<void>)[] = [];

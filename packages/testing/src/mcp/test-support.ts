@@ -4,7 +4,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect } from 'vitest';
 import { waitFor } from '../helpers.js';
-import type { McpTestServer } from './http-server.js';
+import type { McpTestServer } from '@beacon/mcp-fixtures';
 
 /** An SDK client, told of tools/list_changed through `onToolsChanged` when given. */
 export function sdkClient(onToolsChanged?: () => void): Client {

@@ -3,8 +3,12 @@
 // and down/up as with plain HTTP. The full MCP session over https is the registry's test.
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMcpTestServer, type McpTestServer } from './http-server.js';
-import { createTestCa, type TestCa } from './test-ca.js';
+import {
+  createTestCa,
+  startMcpTestServer,
+  type McpTestServer,
+  type TestCa,
+} from '@beacon/mcp-fixtures';
 
 interface Answer {
   readonly status: number;

@@ -1,4 +1,4 @@
-// Runnable MCP test server over stdio: `node dist/mcp/stdio-server.js --name x [--tools 3]
+// Runnable MCP test server over stdio: `node dist/stdio-server.js --name x [--tools 3]
 // [--fault-file path]`. The fault file (a mode word or a FaultRequest JSON) is read on every
 // message, so a test can switch a server that a registry spawned: `down` makes the process exit
 // (and exit again at once on every respawn), `error` answers JSON-RPC errors, `slow` delays.

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 
 export const stdioServerScript: string = fileURLToPath(
-  new URL('../../dist/mcp/stdio-server.js', import.meta.url),
+  new URL('../dist/stdio-server.js', import.meta.url),
 );
 
 /** Args for spawning the stdio test server (after `stdioServerScript`). */
