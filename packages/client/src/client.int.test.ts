@@ -5,6 +5,7 @@
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
   freePort,
+  mintToken,
   startRedis,
   startService,
   uniquePrefix,
@@ -13,7 +14,6 @@ import {
   type RedisHandle,
 } from '@beacon/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createBeaconClient } from './client.js';
@@ -29,13 +29,8 @@ let prefix: string;
 let port: number;
 let edge: ProcessHandle | null = null;
 
-async function token(sub: string, ttlS: number): Promise<string> {
-  return new SignJWT({ role: 'viewer' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlS)
-    .sign(new TextEncoder().encode(SECRET));
-}
+const token = (sub: string, ttlS: number): Promise<string> =>
+  mintToken({ sub, role: 'viewer', expSeconds: ttlS }, SECRET);
 
 async function startEdge(): Promise<ProcessHandle> {
   return startService('edge', {

@@ -1,6 +1,7 @@
 // Reconnect logic of the client against a scripted WebSocket server on a real local socket: each
 // test plays one edge behaviour (drain, slow-consumer kick, token expiry, policy close, silence,
 // resume not served) and checks what the client does about it.
+import { waitFor } from '@beacon/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createBeaconClient } from './client.js';
@@ -46,13 +47,9 @@ async function scriptedEdge(
 
 const send = (c: Conn, m: Record<string, unknown>): void => c.socket.send(JSON.stringify(m));
 
-async function until(cond: () => boolean, message: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${message}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = async (cond: () => boolean, message: string, timeoutMs = 5_000): Promise<void> => {
+  await waitFor(cond, { timeoutMs, intervalMs: 5, message });
+};
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

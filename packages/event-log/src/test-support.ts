@@ -6,7 +6,8 @@ import {
   type McpStatus,
   type StoredEvent,
 } from '@beacon/protocol';
-import type { Snapshot, SubscriptionHandler } from './types.js';
+import { waitFor } from '@beacon/testing';
+import type { EventLog, Snapshot, SubscriptionHandler } from './types.js';
 
 export const registration = (name: string): LogEventInput => ({
   type: 'mcp_registered',
@@ -80,4 +81,26 @@ export function brokenLinks(events: readonly StoredEvent[], start: string): stri
     prev = e.offset;
   }
   return broken;
+}
+
+/**
+ * Leader `a` campaigns and leads, `b` campaigns, `a` stops: who led in which order, and how long
+ * `b` took to lead after `a` stopped (the budget is asserted in lease.slo.test.ts).
+ */
+export async function leaseHandover(
+  log: EventLog,
+  ttlMs = 600,
+): Promise<{ leaders: string[]; handoverMs: number }> {
+  const leaders: string[] = [];
+  const a = log.lease('worker', { ttlMs, holder: 'a' });
+  const b = log.lease('worker', { ttlMs, holder: 'b' });
+  a.campaign({ onAcquired: () => void leaders.push('a') });
+  await waitFor(() => leaders.length === 1, { timeoutMs: 5_000, message: 'a leads' });
+  b.campaign({ onAcquired: () => void leaders.push('b') });
+  await a.stop();
+  const t0 = Date.now();
+  await waitFor(() => leaders.length === 2, { timeoutMs: 5_000, message: 'b takes over' });
+  const handoverMs = Date.now() - t0;
+  await b.stop();
+  return { leaders, handoverMs };
 }

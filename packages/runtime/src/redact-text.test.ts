@@ -27,11 +27,4 @@ describe('redactLogText', () => {
     expect(out).toHaveLength(2_001);
     expect(out.endsWith('…')).toBe(true);
   });
-
-  it('stays fast on hostile text', () => {
-    const hostile = `${'a'.repeat(1_000)}${'token'.repeat(200)}${'='.repeat(500)}`;
-    const started = performance.now();
-    redactLogText(hostile, 2_000);
-    expect(performance.now() - started).toBeLessThan(50);
-  });
 });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
   freePort,
+  mintToken,
   startRedis,
   startService,
   uniquePrefix,
@@ -17,7 +18,6 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startHaproxy, type Haproxy } from './haproxy.js';
-import { signToken } from './stack-harness.js';
 import { createClientFleet, type ClientFleet, type FleetClient } from './ws-fleet.js';
 
 const CLIENTS = Number(process.env.BEACON_ROLLING_CLIENTS ?? 2000);
@@ -106,7 +106,7 @@ describe('rolling deploy of 3 edges behind HAProxy', () => {
     for (const e of edges) await lb.waitStatus(e.name, 'UP');
     progress('3 edges up behind haproxy');
 
-    const token = signToken(secret, { sub: 'rolling-test', role: 'viewer' });
+    const token = await mintToken({ sub: 'rolling-test', role: 'viewer' }, secret);
     const wsUrl = `${lb.url.replace('http', 'ws')}/ws/mcp-status?token=${token}`;
     fleet = createClientFleet({ url: wsUrl, count: CLIENTS });
     const t0 = Date.now();

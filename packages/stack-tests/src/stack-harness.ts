@@ -1,7 +1,6 @@
 // Runs `node scripts/start.mjs` as a real process for whole-stack tests and reads what it prints:
 // the admin token, the pid of every child and of the private Redis. Also a small WebSocket
 // collector that folds the fleet state the way a dashboard would.
-import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,19 +10,6 @@ import WebSocket from 'ws';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const START_SCRIPT = resolve(REPO_ROOT, 'scripts/start.mjs');
-
-/** An HS256 token as the edge expects (`sub`, `role`, `exp`), signed with node:crypto. */
-export function signToken(
-  secret: string,
-  claims: { sub: string; role: 'viewer' | 'admin'; mcps?: string[] },
-  ttlSeconds = 3600,
-): string {
-  const now = Math.floor(Date.now() / 1000);
-  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const body = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc({ ...claims, iat: now, exp: now + ttlSeconds })}`;
-  const mac = createHmac('sha256', Buffer.from(secret, 'utf8')).update(body).digest('base64url');
-  return `${body}.${mac}`;
-}
 
 export interface StackChild {
   readonly name: string;

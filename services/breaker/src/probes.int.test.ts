@@ -1,135 +1,21 @@
-// The whole probe path, with nothing simulated: a real MCP server (streamable HTTP) with a fault
-// switch, the real registry process probing it over MCP and publishing probe results, and the
-// breaker turning those into circuit transitions in the log.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { EventLog } from '@beacon/event-log';
-import {
-  startMcpTestServer,
-  startRedis,
-  startService,
-  uniquePrefix,
-  waitFor,
-  type McpTestServer,
-  type ProcessHandle,
-  type RedisHandle,
-} from '@beacon/testing';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BreakerWorker } from './worker.js';
-import {
-  openLog,
-  recordEvents,
-  startBreakerInProcess,
-  type EventRecorder,
-} from './test-support.js';
-
-const PROBE_MS = 300;
+// The whole probe path against a real registry and MCP server (probes-scenario.ts): a failing MCP
+// opens, half-opens on time, closes on a good probe. Its budgets are in probes.slo.test.ts.
+import { uniquePrefix } from '@beacon/testing';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { probePath, startProbeBed, type ProbeBed } from './probes-scenario.js';
 
 describe('probe results from the real registry', () => {
-  let redisServer: RedisHandle;
-  let redis: Redis;
-  let log: EventLog;
-  let mcp: McpTestServer;
-  let registry: ProcessHandle;
-  let breaker: BreakerWorker;
-  let events: EventRecorder;
-  let dir: string;
-  const prefix = uniquePrefix('brk-probe');
-  const name = 'billing_mcp';
+  let bed: ProbeBed;
 
   beforeAll(async () => {
-    redisServer = await startRedis();
-    ({ redis, log } = openLog(redisServer.url, prefix));
-    events = await recordEvents(log);
-    mcp = await startMcpTestServer({ name, fault: 'ok' });
-    dir = await mkdtemp(join(tmpdir(), 'beacon-breaker-'));
-    const fleetFile = join(dir, 'fleet.json');
-    await writeFile(
-      fleetFile,
-      JSON.stringify([
-        {
-          name,
-          transport: { type: 'streamable-http', url: mcp.url },
-          probe_interval_ms: PROBE_MS,
-          timeout_ms: 250,
-          // Keep probing while failing: auto-disable would pause probes on a backoff.
-          failure_cycles_to_disable: 1000,
-          breaker: { consecutive_failures: 3, wait_open_ms: 2000, half_open_successes: 1 },
-        },
-      ]),
-    );
-    breaker = await startBreakerInProcess({ url: redisServer.url, prefix });
-    registry = await startService('registry', {
-      env: {
-        REDIS_URL: redisServer.url,
-        BEACON_REDIS_PREFIX: prefix,
-        BEACON_FLEET_FILE: fleetFile,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-        LOG_LEVEL: 'info', // the ready line is at info
-      },
-      readyLine: /registry \S+ started/,
-      readyTimeoutMs: 30_000,
-    });
+    bed = await startProbeBed(uniquePrefix('brk-probe'));
   });
 
   afterAll(async () => {
-    await registry?.kill('SIGTERM');
-    await breaker?.stop();
-    await events?.close();
-    await mcp?.close();
-    redis?.disconnect();
-    await redisServer?.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await bed?.stop();
   });
 
-  it('a failing MCP opens within its window, half-opens on time, closes on a good probe', async () => {
-    await waitFor(
-      async () =>
-        (await log.snapshot()).mcps.find((m) => m.name === name)?.health_status === 'healthy',
-      { timeoutMs: 20_000, message: `${name} healthy` },
-    );
-    const faultAt = Date.now();
-    await mcp.setFault('error');
-
-    // Three failed probes in a row: about three probe intervals after the fault.
-    const opened = await events.waitForHealth(name, 'circuit_opened', 1, 15_000);
-    expect(opened.data).toMatchObject({
-      reason: 'consecutive_failures',
-      source: 'probe',
-      consecutive_failures: 3,
-      wait_ms: 2000,
-    });
-    expect(opened.receivedAt - faultAt).toBeLessThan(4 * PROBE_MS + 2000);
-    await mcp.setFault('ok');
-
-    const half = await events.waitForHealth(name, 'circuit_half_open', 1, 10_000);
-    const dueAt = Date.parse(opened.timestamp) + 2000;
-    expect(Date.parse(half.timestamp)).toBe(dueAt);
-    expect(half.receivedAt - dueAt).toBeLessThan(1000);
-
-    const closed = await events.waitForHealth(name, 'circuit_closed', 1, 10_000);
-    expect(closed.data).toMatchObject({ reason: 'trial_successes', source: 'probe' });
-    expect(closed.receivedAt - half.receivedAt).toBeLessThan(PROBE_MS + 2000);
-
-    console.info(
-      `probe path: opened ${opened.receivedAt - faultAt} ms after the fault; ` +
-        `half-open ${half.receivedAt - dueAt} ms after its due time; ` +
-        `closed ${closed.receivedAt - half.receivedAt} ms after half-open`,
-    );
-    expect(await redis.xlen(log.keys.outcomes)).toBe(0); // probes only, no gateway
-    expect(await redis.xlen(log.keys.probes)).toBeGreaterThan(4);
-    const transitions = events
-      .health(name)
-      .map((e) => e.event_type)
-      .filter((t) => t.startsWith('circuit_'));
-    expect(transitions).toEqual(['circuit_opened', 'circuit_half_open', 'circuit_closed']);
-    await waitFor(
-      async () =>
-        (await log.snapshot()).mcps.find((m) => m.name === name)?.circuit_state === 'closed',
-      { message: 'projection shows the circuit closed' },
-    );
+  it('a failing MCP opens, half-opens at its due time, closes on a good probe', async () => {
+    await probePath(bed);
   });
 });

@@ -1,16 +1,9 @@
 // Active/standby: a kill -9 of the active breaker while a circuit is OPEN, and a crash between
 // appending a batch's events and acking its entries. Either way the log ends with every
 // transition exactly once, and the OPEN wait still ends on time.
-import { createOutcomeReporter } from '@beacon/client/node';
 import type { EventLog } from '@beacon/event-log';
 import { createLogger } from '@beacon/runtime';
-import {
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type ProcessHandle,
-  type RedisHandle,
-} from '@beacon/testing';
+import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet } from './fleet.js';
@@ -18,19 +11,14 @@ import { createLeader } from './leader.js';
 import { createBreakerMetrics } from './metrics.js';
 import { DEFAULTS } from './settings.js';
 import { createBreakerStore, type BreakerStore } from './store.js';
+import { killWhileOpen, sequence } from './takeover-scenario.js';
 import {
   consumed,
   openLog,
   recordEvents,
   register,
   startBreakerInProcess,
-  startBreakerProcess,
-  type EventRecorder,
 } from './test-support.js';
-
-/** Transitions of one MCP as [event_type, seq], to compare whole sequences. */
-const sequence = (events: EventRecorder, name: string) =>
-  events.health(name).map((e) => [e.event_type, e.data.breaker?.['seq']]);
 
 describe('breaker takeover', () => {
   let redisServer: RedisHandle;
@@ -54,69 +42,7 @@ describe('breaker takeover', () => {
   }
 
   it('kill -9 of the active breaker while OPEN: the standby half-opens it on time', async () => {
-    const { prefix, redis, log } = setup('brk-kill');
-    const name = 'payments_mcp';
-    await register(log, name, {
-      consecutive_failures: 3,
-      wait_open_ms: 4000,
-      half_open_successes: 1,
-    });
-    const events = await recordEvents(log);
-    cleanups.push(() => events.close());
-
-    const procs = new Map<string, ProcessHandle>();
-    for (const id of ['brk-a', 'brk-b']) {
-      const p = await startBreakerProcess({ url: redisServer.url, prefix, id });
-      procs.set(id, p);
-      cleanups.push(async () => {
-        if (p.running) await p.kill('SIGTERM');
-      });
-    }
-    const leaderId = await waitFor(async () => {
-      const token = await redis.get(log.keys.lease('breaker'));
-      return token?.slice(token.indexOf(':') + 1);
-    });
-    const standbyId = leaderId === 'brk-a' ? 'brk-b' : 'brk-a';
-
-    const reporter = createOutcomeReporter({ redis, prefix, permitCacheMs: 0 });
-    for (let i = 0; i < 3; i++)
-      reporter.report({ mcp_name: name, outcome: 'timeout', latency_ms: 900 });
-    await reporter.flush();
-    const opened = await events.waitForHealth(name, 'circuit_opened');
-    const dueAt = Date.parse(String(opened.data['open_until']));
-    expect(dueAt - Date.parse(opened.timestamp)).toBe(4000);
-    // The due time is in Redis, not only in the dying process.
-    expect(Number(await redis.zscore(log.keys.due('breaker'), name))).toBe(dueAt);
-
-    const leader = procs.get(leaderId);
-    const exit = await leader?.kill('SIGKILL');
-    expect(exit?.signal).toBe('SIGKILL');
-    const killedAt = Date.now();
-    expect(killedAt).toBeLessThan(dueAt - 1500); // the wait is still running when it dies
-
-    const half = await events.waitForHealth(name, 'circuit_half_open', 1, 15_000);
-    expect(Date.parse(half.timestamp)).toBe(dueAt);
-    expect(half.receivedAt - dueAt).toBeLessThan(1000);
-    const holder = await redis.get(log.keys.lease('breaker'));
-    expect(holder?.endsWith(`:${standbyId}`)).toBe(true);
-
-    // The standby carries on: a successful trial closes the circuit.
-    expect(await reporter.isCallPermitted(name)).toBe(true);
-    reporter.report({ mcp_name: name, outcome: 'success', latency_ms: 20 });
-    await reporter.flush();
-    await events.waitForHealth(name, 'circuit_closed');
-    await reporter.close();
-    expect(sequence(events, name)).toEqual([
-      ['failure', 1],
-      ['circuit_opened', 2],
-      ['circuit_half_open', 3],
-      ['circuit_closed', 4],
-    ]);
-
-    // SIGTERM: a clean exit that hands the lease back at once.
-    const stopped = await procs.get(standbyId)?.kill('SIGTERM');
-    expect(stopped?.code).toBe(0);
-    expect(await redis.get(log.keys.lease('breaker'))).toBeNull();
+    await killWhileOpen(redisServer.url, setup('brk-kill'), cleanups);
   });
 
   it('a crash between append and ack: the next leader re-applies the batch without repeating it', async () => {

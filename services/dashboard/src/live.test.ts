@@ -3,6 +3,7 @@
 // is marked. Driven by a scripted WebSocket server on a real local socket and a hand-cranked
 // frame scheduler.
 import type { WebSocketConstructor } from '@beacon/client';
+import { waitFor } from '@beacon/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createLiveStore, type LiveStore } from './live.js';
@@ -42,13 +43,9 @@ const change = (seq: number, name: string): string =>
     epoch: EPOCH,
   });
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = async (cond: () => boolean, what: string): Promise<void> => {
+  await waitFor(cond, { timeoutMs: 5_000, intervalMs: 5, message: what });
+};
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {

@@ -6,15 +6,16 @@ import type { McpStatus } from '@beacon/protocol';
 import { createMetrics } from '@beacon/runtime';
 import {
   freePort,
+  mintToken as mintTestToken,
   startRedis,
   startService,
   uniquePrefix,
   waitFor,
   type ProcessHandle,
   type RedisHandle,
+  type TestTokenClaims,
 } from '@beacon/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import { mcpName, registration } from './bench/seed.js';
@@ -24,26 +25,9 @@ import { defaultAllowedHosts } from './hosts.js';
 
 export const SECRET = 'integration-test-secret-0123456789';
 
-export async function mintToken(
-  claims: {
-    sub?: string;
-    role?: 'viewer' | 'admin';
-    mcps?: string[];
-    expSeconds?: number;
-    exp?: number;
-  },
-  secret = SECRET,
-): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const body: Record<string, unknown> = { role: claims.role ?? 'viewer' };
-  if (claims.mcps !== undefined) body.mcps = claims.mcps;
-  return new SignJWT(body)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(claims.sub ?? 'tester')
-    .setIssuedAt(now)
-    .setExpirationTime(claims.exp ?? now + (claims.expSeconds ?? 3600))
-    .sign(new TextEncoder().encode(secret));
-}
+/** @beacon/testing's mintToken, signed with the edge tests' SECRET unless told otherwise. */
+export const mintToken = (claims: TestTokenClaims, secret = SECRET): Promise<string> =>
+  mintTestToken(claims, secret);
 
 export function testSettings(overrides: Partial<EdgeSettings> = {}): EdgeSettings {
   return {

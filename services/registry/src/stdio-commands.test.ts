@@ -89,11 +89,10 @@ describe('checkCallerStdio', () => {
 
   it('caps caller arg length before a backtracking host pattern runs', () => {
     const evil = parseStdioAllowList('e:\n  command: x\n  extra_args: "(a+)+b"\n', 'f');
-    const started = performance.now();
+    // How fast it answers is in stdio-commands.slo.test.ts.
     expect(
       refusal(() => checkCallerStdio(evil, t({ command: 'e', args: ['a'.repeat(5_000)] })))[1],
     ).toBe('transport.args[0]: at most 1024 characters');
-    expect(performance.now() - started).toBeLessThan(100);
   });
 });
 

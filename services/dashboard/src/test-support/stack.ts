@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
   freePort,
+  mintToken,
   startProcess,
   startRedis,
   uniquePrefix,
@@ -17,7 +18,6 @@ import {
   type RedisHandle,
 } from '@beacon/testing';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 
 /** The repository root: the nearest directory above this file with pnpm-workspace.yaml (this
  * module runs from src/ in tests and from bench/dist/ in the benchmark). */
@@ -164,11 +164,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       demoControlUrl,
       processes: () => procs,
       token: (role, sub = `${role}-user`, ttlS = 3600) =>
-        new SignJWT({ role })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(sub)
-          .setExpirationTime(Math.floor(Date.now() / 1000) + ttlS)
-          .sign(new TextEncoder().encode(SECRET)),
+        mintToken({ role, sub, expSeconds: ttlS }, SECRET),
       async restartEdge(between) {
         await edge.kill('SIGTERM');
         procs.splice(procs.indexOf(edge), 1);
