@@ -19,6 +19,7 @@ export {
   type CreateRedisOptions,
   type RedisClient,
 } from './redis.js';
+export { sleep } from './sleep.js';
 export { installShutdown, type Shutdown, type ShutdownOptions } from './shutdown.js';
 export {
   createMetrics,

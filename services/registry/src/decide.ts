@@ -1,6 +1,7 @@
 // The registry's status logic as pure functions: given what the log says about one MCP (its
 // state) and something that happened (a probe result, a tools change, an enable/disable), decide
 // which events to append and what the state becomes. No I/O, no clocks: `now` is an argument.
+import { backoffDelay } from '@beacon/protocol';
 import type {
   CircuitState,
   HealthStatus,
@@ -50,7 +51,7 @@ export const REGISTRY_ACTOR = 'registry';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function reprobeDelay(attempt: number, settings: DecideSettings): number {
-  return Math.min(settings.reprobeMaxMs, settings.reprobeBaseMs * 2 ** Math.min(attempt, 30));
+  return backoffDelay(Math.min(attempt, 30), settings.reprobeBaseMs, settings.reprobeMaxMs);
 }
 
 /** State as the projection row says (the standby's rebuild); counters from the worker's hash. */
