@@ -13,7 +13,7 @@ import {
   type HealthEvent,
 } from '@beacon/protocol';
 import { sleep } from '@beacon/runtime';
-import type { EventLog, Fence } from '@beacon/event-log';
+import { isFenced, type EventLog, type Fence } from '@beacon/event-log';
 import type { Logger } from 'pino';
 import { createBreakers } from './breakers.js';
 import type { Fleet } from './fleet.js';
@@ -53,11 +53,6 @@ interface PendingReply {
   readonly command: BreakerCommand;
   readonly result: Omit<CommandResult, 'type' | 'command_id'>;
   readonly lastEvent: HealthEvent | null;
-}
-
-export function isFenced(err: unknown): boolean {
-  if (err instanceof BeaconError) return err.code === 'fenced';
-  return err instanceof Error && err.message.includes('FENCED');
 }
 
 class ReloadNeeded extends Error {

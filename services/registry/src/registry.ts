@@ -4,8 +4,15 @@
 // the probe digest.
 // A standby only campaigns. If the engine fails (an append refused or Redis lost), the
 // leadership is rebuilt from the log while the lease still holds.
-import type { EventLog, Fence, RedisClient, Snapshot, Subscription } from '@beacon/event-log';
-import { applyEvent, backoffDelay, BeaconError, type McpStatus } from '@beacon/protocol';
+import {
+  isFenced,
+  type EventLog,
+  type Fence,
+  type RedisClient,
+  type Subscription,
+  type Snapshot,
+} from '@beacon/event-log';
+import { applyEvent, backoffDelay, type McpStatus } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import { startCommandConsumer, type CommandConsumer } from './command-consumer.js';
 import { createEngine, type Engine, type EngineSettings } from './engine.js';
@@ -175,8 +182,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       );
       const reason = await Promise.race([failed, aborted]);
       if (!signal.aborted) {
-        if (reason instanceof BeaconError && reason.code === 'fenced')
-          log.warn('fenced out: another registry leads');
+        if (isFenced(reason)) log.warn('fenced out: another registry leads');
         else log.error({ err: reason }, 'registry engine failed; rebuilding from the log');
       }
     } catch (err) {
