@@ -36,4 +36,5 @@ export {
   type HistogramChild,
   type Metrics,
 } from './metrics.js';
+export { PROCESS_METRICS, registerProcessMetrics } from './process-metrics.js';
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health.js';
