@@ -2,7 +2,6 @@
 // consistent snapshot, replay/history, side channel for non-replayable messages, leases.
 import { randomUUID } from 'node:crypto';
 import {
-  BeaconError,
   CommandResult,
   LogEvent,
   ProbeDigestMessage,
@@ -17,6 +16,7 @@ import {
 } from '@beacon/protocol';
 import { Cluster } from 'ioredis';
 import { decodeEntry, decodeRow, patchArgs } from './codec.js';
+import { fencedOr } from './errors.js';
 import { createLease } from './lease.js';
 import { APPEND, HEAD, SNAPSHOT } from './scripts.js';
 import { createSubscription } from './subscription.js';
@@ -51,13 +51,6 @@ function defineScripts(redis: RedisClient): void {
 }
 
 export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;
-
-function fencedOr(err: unknown): unknown {
-  if (err instanceof Error && err.message.startsWith('FENCED')) {
-    return new BeaconError('fenced', `append refused: ${err.message}`, { cause: err });
-  }
-  return err;
-}
 
 export function createEventLog(redis: RedisClient, options: EventLogOptions = {}): EventLog {
   const keys = keyspace(options);
@@ -123,7 +116,7 @@ export function createEventLog(redis: RedisClient, options: EventLogOptions = {}
       }
       return out;
     } catch (err) {
-      throw fencedOr(err);
+      throw fencedOr(err, 'append');
     }
   }
 

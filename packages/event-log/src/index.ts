@@ -1,2 +1,3 @@
 export type * from './types.js';
 export { createEventLog, isCluster } from './event-log.js';
+export { fencedOr, isFenced, redisErrorCode } from './errors.js';

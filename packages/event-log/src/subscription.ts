@@ -17,12 +17,14 @@
 //   off the chain) and resynchronises from the snapshot, dropping the forged state.
 import {
   BeaconError,
+  backoffDelay,
   CommandResult,
   ProbeDigestMessage,
   SystemMetricsMessage,
   compareOffsets,
   type StoredEvent,
 } from '@beacon/protocol';
+import { sleep } from '@beacon/runtime';
 import type { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -59,8 +61,6 @@ export const MAX_AHEAD_MS = 10_000;
 
 /** The ms part of a validated offset (precise enough to compare with Date.now()). */
 const msOf = (offset: string): number => Number(offset.slice(0, offset.indexOf('-')));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function openSubscriber(redis: RedisClient, sharded: boolean): RedisClient {
   if (sharded) return (redis as Cluster).duplicate(undefined, { shardedSubscribers: true });
@@ -164,7 +164,7 @@ export async function createSubscription(
         return;
       } catch (err) {
         logger?.warn({ err, attempt }, 'repair failed; retrying');
-        await sleep(Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)));
+        await sleep(backoffDelay(attempt, 50, 2_000));
       }
     }
   }

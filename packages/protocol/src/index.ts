@@ -9,3 +9,4 @@ export * from './projection.js';
 export * from './patterns.js';
 export * from './errors.js';
 export * from './figures.js';
+export * from './backoff.js';

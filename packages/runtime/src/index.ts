@@ -19,6 +19,7 @@ export {
   type CreateRedisOptions,
   type RedisClient,
 } from './redis.js';
+export { sleep } from './sleep.js';
 export { installShutdown, type Shutdown, type ShutdownOptions } from './shutdown.js';
 export {
   createMetrics,
@@ -35,4 +36,5 @@ export {
   type HistogramChild,
   type Metrics,
 } from './metrics.js';
+export { PROCESS_METRICS, registerProcessMetrics } from './process-metrics.js';
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health.js';

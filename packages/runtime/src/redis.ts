@@ -1,6 +1,7 @@
 // Creates ioredis clients from config: a Redis for standalone mode, a Cluster (with sharded
 // pub/sub subscribers, needed for SSUBSCRIBE) for cluster mode. Every client logs its errors
 // and reconnects with capped backoff; none of them can crash the process with 'error'.
+import { backoffDelay, equalJitter } from '@beacon/protocol';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisConfig } from './config.js';
@@ -50,8 +51,7 @@ export function parseRedisUrls(value: string): ParsedUrl[] {
 
 /** Reconnect backoff: 50 ms doubling to 2 s, with jitter so a fleet does not reconnect in step. */
 export function retryDelay(times: number): number {
-  const base = Math.min(2000, 50 * 2 ** Math.min(times, 6));
-  return Math.round(base / 2 + Math.random() * (base / 2));
+  return equalJitter(backoffDelay(times, 50, 2_000));
 }
 
 export function createRedis(

@@ -1,6 +1,7 @@
 // Admin commands on the breaker command stream (answered on the side channel), bad entries on
 // every input stream (dropped, counted, acked: never a crash, never a stuck group), and breaker
 // settings changed by an mcp_updated event.
+import { PROCESS_METRICS } from '@beacon/runtime';
 import type { EventLog } from '@beacon/event-log';
 import type { BreakerCommand } from '@beacon/protocol';
 import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
@@ -128,6 +129,7 @@ describe('breaker commands and bad input', () => {
     expect(text).toMatch(/beacon_breaker_entries_total\{stream="outcomes",result="invalid"\} 3/);
     expect(text).toMatch(/beacon_breaker_entries_total\{stream="probes",result="invalid"\} 1/);
     expect(text).toMatch(/beacon_breaker_entries_total\{stream="commands",result="invalid"\} 1/);
+    for (const name of PROCESS_METRICS) expect(text).toContain(`\n# TYPE ${name} `);
   });
 
   it('applies breaker settings changed by mcp_updated', async () => {

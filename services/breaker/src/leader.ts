@@ -7,11 +7,13 @@
 // re-delivers a batch; saving states with the acks makes that re-delivery reproduce, not redo.
 import {
   BeaconError,
+  backoffDelay,
   type BreakerCommand,
   type CommandResult,
   type HealthEvent,
 } from '@beacon/protocol';
-import type { EventLog, Fence } from '@beacon/event-log';
+import { sleep } from '@beacon/runtime';
+import { isFenced, type EventLog, type Fence } from '@beacon/event-log';
 import type { Logger } from 'pino';
 import { createBreakers } from './breakers.js';
 import type { Fleet } from './fleet.js';
@@ -51,20 +53,6 @@ interface PendingReply {
   readonly command: BreakerCommand;
   readonly result: Omit<CommandResult, 'type' | 'command_id'>;
   readonly lastEvent: HealthEvent | null;
-}
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
-export function isFenced(err: unknown): boolean {
-  if (err instanceof BeaconError) return err.code === 'fenced';
-  return err instanceof Error && err.message.includes('FENCED');
 }
 
 class ReloadNeeded extends Error {
@@ -366,7 +354,7 @@ export function createLeader(deps: LeaderDeps): Leader {
           if (!(err instanceof ReloadNeeded)) {
             metrics.error('batch');
             logger.error({ err }, 'breaker batch failed; reloading from Redis');
-            await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt++, 6)), signal);
+            await sleep(backoffDelay(attempt++, 100, 5_000), signal);
           }
         }
       }

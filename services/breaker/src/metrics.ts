@@ -1,10 +1,16 @@
 // The breaker worker's Prometheus metrics (served on /metrics by @beacon/runtime's health server).
-import { LATENCY_BUCKETS, createMetrics, type Metrics } from '@beacon/runtime';
+import {
+  LATENCY_BUCKETS,
+  createMetrics,
+  registerProcessMetrics,
+  type Metrics,
+} from '@beacon/runtime';
 import type { StreamName } from './inputs.js';
 
 export type EntryResult = 'applied' | 'invalid' | 'unknown_mcp' | 'expired';
 
 export function createBreakerMetrics(registry: Metrics = createMetrics()) {
+  registerProcessMetrics(registry);
   const entries = registry.counter(
     'beacon_breaker_entries_total',
     'Stream entries consumed, by stream and what became of them.',

@@ -2,7 +2,7 @@
 // per-MCP state hash and the due-time sorted set, and the fenced commit script that saves a
 // batch's states, due times and acks in one atomic step.
 import type { Keyspace } from '@beacon/protocol';
-import type { RedisClient } from '@beacon/event-log';
+import { fencedOr, redisErrorCode, type RedisClient } from '@beacon/event-log';
 import { STREAMS, type RawEntry, type StreamName } from './inputs.js';
 
 export const GROUP = 'breaker';
@@ -115,7 +115,7 @@ export function createBreakerStore(
           // From the start of the stream: outcomes reported before the first breaker ran count.
           await redis.call('XGROUP', 'CREATE', key, GROUP, '0', 'MKSTREAM');
         } catch (err) {
-          if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+          if (redisErrorCode(err) !== 'BUSYGROUP') throw err;
         }
       }
     },
@@ -180,20 +180,24 @@ export function createBreakerStore(
       for (const [k, v] of c.dueAdd) items.push(String(v), k);
       items.push(...c.dueRem);
       for (const s of STREAMS) items.push(...c.acks[s]);
-      await cmd.beaconBreakerCommit(
-        keys.lease('breaker'),
-        keys.state('breaker'),
-        keys.due('breaker'),
-        ...ordered,
-        token,
-        GROUP,
-        String(c.set.size),
-        String(c.del.length),
-        String(c.dueAdd.size),
-        String(c.dueRem.length),
-        ...STREAMS.map((s) => String(c.acks[s].length)),
-        ...items,
-      );
+      await cmd
+        .beaconBreakerCommit(
+          keys.lease('breaker'),
+          keys.state('breaker'),
+          keys.due('breaker'),
+          ...ordered,
+          token,
+          GROUP,
+          String(c.set.size),
+          String(c.del.length),
+          String(c.dueAdd.size),
+          String(c.dueRem.length),
+          ...STREAMS.map((s) => String(c.acks[s].length)),
+          ...items,
+        )
+        .catch((err: unknown) => {
+          throw fencedOr(err, 'breaker commit');
+        });
     },
 
     async lag() {

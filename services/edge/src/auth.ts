@@ -109,8 +109,14 @@ function keySource(config: AuthConfig): KeySource {
   throw new BeaconError('config', 'BEACON_JWT_SECRET: required while auth is on');
 }
 
+/** An expired token: a client can refresh and retry (`token_expired` on the wire). */
+export class TokenExpired extends BeaconError {
+  constructor(options: { cause?: unknown } = {}) {
+    super('unauthorized', 'token expired', options);
+  }
+}
+
 function reason(err: unknown): string {
-  if (err instanceof joseErrors.JWTExpired) return 'token expired';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad token signature';
   if (err instanceof joseErrors.JWTClaimValidationFailed)
     return `token claim ${err.claim}: ${err.reason}`;
@@ -150,6 +156,7 @@ export function createAuthenticator(
           : await jwtVerify(token, source.key, { ...options, algorithms: source.algorithms });
       payload = result.payload;
     } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new TokenExpired({ cause: err });
       throw new BeaconError('unauthorized', reason(err), { cause: err });
     }
     const parsed = TokenClaims.safeParse(payload);
@@ -170,7 +177,7 @@ export function createAuthenticator(
     if (hit === undefined) return null;
     if ((hit.exp ?? Infinity) * 1000 > now()) return hit;
     cache.delete(token);
-    throw new BeaconError('unauthorized', 'token expired');
+    throw new TokenExpired();
   }
 
   return Object.freeze({

@@ -4,7 +4,13 @@
 // every client 1012 so it resumes elsewhere; stop() also unsubscribes and removes the heartbeat.
 import type { EventLog, RedisClient, SideMessage, Subscription } from '@beacon/event-log';
 import { BeaconError, CloseCode, type SystemMetricsMessage } from '@beacon/protocol';
-import { createMetrics, logThrottle, METRICS_CONTENT_TYPE, type Metrics } from '@beacon/runtime';
+import {
+  createMetrics,
+  logThrottle,
+  registerProcessMetrics,
+  METRICS_CONTENT_TYPE,
+  type Metrics,
+} from '@beacon/runtime';
 import type { Logger } from 'pino';
 import type { us_listen_socket } from 'uWebSockets.js';
 import { mountAdmin } from './admin.js';
@@ -67,6 +73,7 @@ export function createEdge(options: EdgeOptions): Edge {
   }
   const { uws } = loaded;
   const registry = options.metrics ?? createMetrics();
+  registerProcessMetrics(registry);
   const metrics = createEdgeMetrics(registry);
   const redis = options.redis ?? eventLog.redis;
   const auth = options.auth ?? createAuthenticator(settings.auth);

@@ -2,7 +2,7 @@
 // (error message, then a close after too many), subscribe/unsubscribe (a fresh initial_status
 // for the new view) and token refresh.
 import { BeaconError, CloseCode, type ClientMessage } from '@beacon/protocol';
-import type { Authenticator } from './auth.js';
+import { TokenExpired, type Authenticator } from './auth.js';
 import { errorJson, parseFrame } from './client-frames.js';
 import type { ConnData, Ws } from './conn.js';
 import type { Delivery } from './delivery.js';
@@ -88,7 +88,7 @@ export function createInbound(deps: {
       (err: unknown) => {
         if (!conn.open) return;
         const msg = err instanceof BeaconError ? err.message : 'invalid token';
-        const code = msg === 'token expired' ? 'token_expired' : 'unauthorized';
+        const code = err instanceof TokenExpired ? 'token_expired' : 'unauthorized';
         ws.cork(() => send(ws, errorJson(code, msg)));
       },
     );

@@ -1,6 +1,7 @@
 // Operations surface of a real edge: health/readiness (incl. while draining), Prometheus
 // metrics, the heartbeat in Redis, and the dashboard's static assets (types, caching, SPA
 // fallback, no path traversal).
+import { PROCESS_METRICS } from '@beacon/runtime';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -106,6 +107,7 @@ describe('health, readiness, metrics, heartbeat', () => {
     expect(metrics.body).toMatch(/beacon_edge_connections 1/);
     expect(metrics.body).toMatch(/beacon_edge_fanout_seconds_bucket/);
     expect(metrics.body).toMatch(/beacon_edge_redis_subscription_state\{state="live"\} 1/);
+    for (const name of PROCESS_METRICS) expect(metrics.body).toContain(`\n# TYPE ${name} `);
     const keys = keyspace({ prefix });
     const id = edge.edge.figures().id;
     const beat = await waitFor(

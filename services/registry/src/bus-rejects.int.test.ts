@@ -1,5 +1,6 @@
 // Malformed bus messages reaching a real registry (a garbage command-stream entry, a garbage
 // live-channel message) are dropped, counted on /metrics, and the registry keeps working.
+import { PROCESS_METRICS } from '@beacon/runtime';
 import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,4 +36,7 @@ it('counts a garbage command entry and a garbage live message, and still answers
   await waitFor(() => rejected('live') === 1, { message: 'live reject counted' });
   const result = await h.command({ type: 'remove', name: 'no_such_mcp' });
   expect(result.type).toBe('command_result');
+  // The same registry the health server renders on /metrics.
+  const text = h.metrics.registry.render();
+  for (const name of PROCESS_METRICS) expect(text).toContain(`\n# TYPE ${name} `);
 });

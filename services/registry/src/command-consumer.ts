@@ -2,9 +2,8 @@
 // read with a consumer group. A command is acknowledged only after its events are in the log and
 // its `command_result` is published, so a registry killed mid-command leaves it pending and the
 // next leader claims it (commands are idempotent: a replayed register/update changes nothing).
-import type { EventLog, RedisClient } from '@beacon/event-log';
+import { isFenced, redisErrorCode, type EventLog, type RedisClient } from '@beacon/event-log';
 import {
-  BeaconError,
   RegistryCommand,
   describeIssues,
   issuesOf,
@@ -133,7 +132,7 @@ export function startCommandConsumer(options: {
       // From the start of the stream: commands queued before any registry ran still count.
       await redis.xgroup('CREATE', stream, COMMAND_GROUP, '0', 'MKSTREAM');
     } catch (err) {
-      if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+      if (redisErrorCode(err) !== 'BUSYGROUP') throw err;
     }
   };
 
@@ -184,7 +183,7 @@ export function startCommandConsumer(options: {
         }
       } catch (err) {
         if (stopped) break;
-        if (err instanceof BeaconError && err.code === 'fenced') break;
+        if (isFenced(err)) break;
         log.warn({ err }, 'command loop error; retrying');
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5_000);

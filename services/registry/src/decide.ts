@@ -2,6 +2,7 @@
 // state) and something that happened (a probe result, a tools change, an enable/disable), decide
 // which events to append; the state it becomes is their fold (`evolve.ts`), never set by hand.
 // No I/O, no clocks: `now` is an argument.
+import { backoffDelay } from '@beacon/protocol';
 import type {
   HealthStatus,
   LogEventInput,
@@ -65,7 +66,7 @@ function decided(
 }
 
 export function reprobeDelay(attempt: number, settings: DecideSettings): number {
-  return Math.min(settings.reprobeMaxMs, settings.reprobeBaseMs * 2 ** Math.min(attempt, 30));
+  return backoffDelay(Math.min(attempt, 30), settings.reprobeBaseMs, settings.reprobeMaxMs);
 }
 
 /** State as the projection row says (the standby's rebuild); counters from the worker's hash. */

@@ -1,10 +1,16 @@
 // The registry's Prometheus figures (served on /metrics by the health server).
-import { createMetrics, LATENCY_BUCKETS, type Metrics } from '@beacon/runtime';
+import {
+  createMetrics,
+  LATENCY_BUCKETS,
+  registerProcessMetrics,
+  type Metrics,
+} from '@beacon/runtime';
 
 const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createRegistryMetrics() {
   const m: Metrics = createMetrics();
+  registerProcessMetrics(m);
   return {
     registry: m,
     leader: m.gauge('beacon_registry_leader', '1 while this process is the active registry'),

@@ -4,8 +4,15 @@
 // the probe digest.
 // A standby only campaigns. If the engine fails (an append refused or Redis lost), the
 // leadership is rebuilt from the log while the lease still holds.
-import type { EventLog, Fence, RedisClient, Snapshot, Subscription } from '@beacon/event-log';
-import { applyEvent, BeaconError, type McpStatus } from '@beacon/protocol';
+import {
+  isFenced,
+  type EventLog,
+  type Fence,
+  type RedisClient,
+  type Subscription,
+  type Snapshot,
+} from '@beacon/event-log';
+import { applyEvent, backoffDelay, type McpStatus } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import { startCommandConsumer, type CommandConsumer } from './command-consumer.js';
 import { createEngine, type Engine, type EngineSettings } from './engine.js';
@@ -16,7 +23,7 @@ import type { StdioAllowList } from './stdio-commands.js';
 import { createRegistryStore } from './store.js';
 import { startProbeDigest, type ProbeDigestPublisher } from './probe-digest.js';
 import { startMetricsPublisher, type MetricsPublisher } from './system-metrics.js';
-import { logThrottle } from '@beacon/runtime';
+import { logThrottle, sleep } from '@beacon/runtime';
 
 /** Garbage on the bus is counted every time but logged at most 20 times a minute. */
 const warnInvalid = logThrottle();
@@ -53,20 +60,6 @@ export interface Registry {
   /** Leader with its fleet loaded, or a standby campaigning. */
   ready(): boolean;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 export function createRegistry(options: RegistryOptions): Registry {
   const { eventLog, metrics } = options;
@@ -188,8 +181,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       );
       const reason = await Promise.race([failed, aborted]);
       if (!signal.aborted) {
-        if (reason instanceof BeaconError && reason.code === 'fenced')
-          log.warn('fenced out: another registry leads');
+        if (isFenced(reason)) log.warn('fenced out: another registry leads');
         else log.error({ err: reason }, 'registry engine failed; rebuilding from the log');
       }
     } catch (err) {
@@ -207,13 +199,11 @@ export function createRegistry(options: RegistryOptions): Registry {
   };
 
   const lead = async (fence: Fence, signal: AbortSignal): Promise<void> => {
-    let backoff = 250;
-    while (!signal.aborted) {
+    for (let attempt = 0; !signal.aborted; attempt++) {
       await leadOnce(fence, signal);
       if (signal.aborted) break;
       // Still holding the lease (or about to learn we lost it): rebuild after a pause.
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, 5_000);
+      await sleep(backoffDelay(attempt, 250, 5_000), signal);
     }
   };
 

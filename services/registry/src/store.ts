@@ -3,7 +3,7 @@
 // each entry (fleet file or admin), what the fleet file said last time, the re-probe due times
 // of auto-disabled MCPs (sorted set), and the probe-result stream the breaker reads. Every write
 // goes through one fenced script, so a deposed leader cannot touch any of it.
-import type { Fence, RedisClient } from '@beacon/event-log';
+import { fencedOr, type Fence, type RedisClient } from '@beacon/event-log';
 import { McpConfigInput, type Keyspace, type McpConfig, type ProbeResult } from '@beacon/protocol';
 import type { Owner } from './fleet-ops.js';
 
@@ -143,15 +143,19 @@ export function createRegistryStore(
         },
         async commit() {
           if (ops.length === 0) return;
-          await cmd.beaconRegistryWrite(
-            keys.lease(fence.role),
-            stateKey,
-            dueKey,
-            keys.probes,
-            fence.token,
-            String(options.probesMaxLen),
-            ...ops,
-          );
+          await cmd
+            .beaconRegistryWrite(
+              keys.lease(fence.role),
+              stateKey,
+              dueKey,
+              keys.probes,
+              fence.token,
+              String(options.probesMaxLen),
+              ...ops,
+            )
+            .catch((err: unknown) => {
+              throw fencedOr(err, 'registry write');
+            });
           ops.length = 0;
         },
       };
