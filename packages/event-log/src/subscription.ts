@@ -291,6 +291,7 @@ export async function createSubscription(
 
   const interval = setInterval(() => {
     if (queue.length === 0 && pumping === null) {
+      safely(() => handler.onCheck?.());
       queue.push({ kind: 'catchup' });
       pump();
     }

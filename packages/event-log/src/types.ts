@@ -62,6 +62,8 @@ export interface SubscriptionHandler {
   onInvalid?(raw: string, error: Error): void;
   onSide?(message: SideMessage): void;
   onState?(state: SubscriptionState): void;
+  /** Each periodic catch-up check (it passes through `repairing` and back to `live`). */
+  onCheck?(): void;
 }
 
 export interface Subscription {

@@ -40,6 +40,10 @@ export function createEdgeMetrics(m: Metrics) {
     bytesOut: m.counter('beacon_edge_bytes_out_total', 'Payload bytes handed to sockets'),
     busEvents: m.counter('beacon_edge_bus_events_total', 'Events received from the event log'),
     busInvalid: m.counter('beacon_edge_bus_invalid_total', 'Malformed bus messages dropped'),
+    subscriptionChecks: m.counter(
+      'beacon_edge_subscription_checks_total',
+      'Periodic catch-up checks of the event-log subscription against the stream',
+    ),
     busGaps: m.counter('beacon_edge_bus_gaps_total', 'Holes in the live stream repaired'),
     resyncs: m.counter('beacon_edge_resyncs_total', 'Mirror replaced (epoch change or lost gap)'),
     sideMessages: m.counter('beacon_edge_side_messages_total', 'Side-channel messages received'),

@@ -285,10 +285,19 @@ export function createEdge(options: EdgeOptions): Edge {
           );
         },
         onSide,
+        onCheck() {
+          metrics.subscriptionChecks.inc();
+        },
         onState(state) {
+          // The periodic check passes through repairing -> live every few seconds: counted above,
+          // logged at debug. Going down, and coming back from down, is what an operator needs.
+          const from = subState;
           subState = state;
           metrics.redisState(state);
-          log.info({ state }, 'event-log subscription state');
+          const matters =
+            state === 'down' || state === 'closed' || from === 'down' || from === 'connecting';
+          if (matters) log.info({ state, from }, 'event-log subscription state');
+          else log.debug({ state, from }, 'event-log subscription state');
         },
       },
       options.subscriber === undefined ? {} : { subscriber: options.subscriber },
