@@ -24,5 +24,6 @@ export {
 } from './process.js';
 export { serviceMain, startService, type StartServiceOptions } from './service.js';
 export { containerRuntimeAvailable } from './container-runtime.js';
+export { startTcpGate, type TcpGate } from './tcp-gate.js';
 export { redisCommand, pingOk } from './resp.js';
 export * from '@beacon/mcp-fixtures';
