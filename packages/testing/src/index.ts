@@ -25,5 +25,6 @@ export {
 export { serviceMain, startService, type StartServiceOptions } from './service.js';
 export { containerRuntimeAvailable } from './container-runtime.js';
 export { startTcpGate, type TcpGate } from './tcp-gate.js';
+export { BudgetExceeded, sloRun, withinBudget } from './budget.js';
 export { redisCommand, pingOk } from './resp.js';
 export * from '@beacon/mcp-fixtures';

@@ -3,7 +3,7 @@
 // test-artifacts/dashboard/.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitFor } from '@beacon/testing';
+import { waitFor, withinBudget } from '@beacon/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './diagnostics.js';
@@ -140,8 +140,12 @@ describe('dashboard in Chromium against the real stack', () => {
       console.info(
         `[dashboard] ${steady} last checked: max age ${ages.maxAge} ms (shown ≤ ${ages.maxShown} s), ${ages.checks} distinct checks in 6 s, ${(eventsAfter ?? 0) - (eventsBefore ?? 0)} log events meanwhile`,
       );
-      expect(ages.maxAge).toBeLessThan(2 * PROBE_INTERVAL_MS + AGE_SLACK_MS);
-      expect(ages.maxShown).toBeLessThanOrEqual(2);
+      withinBudget(
+        "age of a healthy card's last check",
+        ages.maxAge,
+        2 * PROBE_INTERVAL_MS + AGE_SLACK_MS,
+      );
+      withinBudget('age shown on a healthy card', ages.maxShown * 1000, 3_000);
       expect(ages.checks).toBeGreaterThanOrEqual(4);
       // The detail view's latency chart plots those samples, not only the status changes.
       await page.click(`.card[data-mcp="${steady}"] .card-open`);
@@ -225,8 +229,14 @@ describe('dashboard in Chromium against the real stack', () => {
       // One probe interval plus the probe timeout to notice; CONSECUTIVE_FAILURES probes to open;
       // plus slack for a machine shared with other test suites.
       const SLACK_MS = 4_000;
-      expect(unhealthyAfter).toBeLessThan(PROBE_INTERVAL_MS + PROBE_TIMEOUT_MS + SLACK_MS);
-      expect(openAfter).toBeLessThan(
+      withinBudget(
+        'card unhealthy after a fault',
+        unhealthyAfter,
+        PROBE_INTERVAL_MS + PROBE_TIMEOUT_MS + SLACK_MS,
+      );
+      withinBudget(
+        'circuit open on the card after a fault',
+        openAfter,
         CONSECUTIVE_FAILURES * PROBE_INTERVAL_MS + PROBE_TIMEOUT_MS + SLACK_MS,
       );
       console.info(
