@@ -7,8 +7,11 @@ import { HealthStatus, McpName } from './status.js';
 export const ProbeResult = z.object({
   mcp_name: McpName,
   ok: z.boolean(),
-  /** What the probe saw; `slow` = answered but over the MCP's slow threshold. */
-  outcome: z.enum(['success', 'error', 'timeout', 'slow', 'disconnected']),
+  /**
+   * What the probe saw; `slow` = answered but over the MCP's slow threshold; `auth_failed` = the
+   * server answered but rejected the credentials (HTTP 401/403, an MCP auth error).
+   */
+  outcome: z.enum(['success', 'error', 'timeout', 'slow', 'disconnected', 'auth_failed']),
   status: HealthStatus,
   latency_ms: z.number().nonnegative().nullable(),
   error: z.string().nullable().default(null),
@@ -24,7 +27,11 @@ export type ProbeResult = z.infer<typeof ProbeResult>;
  */
 export const CallOutcome = z.object({
   mcp_name: McpName,
-  outcome: z.enum(['success', 'failure', 'timeout']),
+  /**
+   * `auth_failed`: the server rejected the gateway's credentials; `not_permitted`: the gateway
+   * did not call because the breaker refused the call (counted, never a failure).
+   */
+  outcome: z.enum(['success', 'failure', 'timeout', 'auth_failed', 'not_permitted']),
   latency_ms: z.number().nonnegative(),
   at: z.number().int().nonnegative(),
   gateway: z.string().max(256).optional(),
