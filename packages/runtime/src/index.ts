@@ -20,6 +20,15 @@ export {
   type RedisClient,
 } from './redis.js';
 export { sleep } from './sleep.js';
+export {
+  instanceId,
+  runService,
+  type RunningService,
+  type RunServiceOptions,
+  type Service,
+  type ServiceContext,
+  type ServiceDefinition,
+} from './service.js';
 export { installShutdown, type Shutdown, type ShutdownOptions } from './shutdown.js';
 export {
   createMetrics,

@@ -1,14 +1,16 @@
 // One breaker process: Redis connections, the fleet fold from the log subscription (every
 // process keeps it warm, so a standby can take over at once), the lease campaign that runs the
 // leader while held, and the health/metrics endpoint.
-import { hostname } from 'node:os';
 import { createEventLog, type Subscription, type SubscriptionState } from '@beacon/event-log';
 import {
   createRedis,
+  instanceId,
   logThrottle,
   startHealthServer,
   type HealthServer,
+  type HealthServerOptions,
   type Logger,
+  type RedisClient,
 } from '@beacon/runtime';
 import { breakerDefaults, type BreakerWorkerConfig } from './config.js';
 import { createFleet } from './fleet.js';
@@ -27,14 +29,29 @@ export interface BreakerWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * Where the worker gets its Redis connections and health server. Given (by the service
+ * bootstrap), whoever supplied them closes them; absent (in-process tests), the worker opens and
+ * closes its own.
+ */
+export interface BreakerResources {
+  readonly holder: string;
+  redis(connectionName: string): RedisClient;
+  health(options: HealthServerOptions): Promise<HealthServer>;
+}
+
 export async function startBreakerWorker(
   config: BreakerWorkerConfig,
   rootLogger: Logger,
+  resources?: BreakerResources,
 ): Promise<BreakerWorker> {
-  const holder = config.BEACON_BREAKER_ID ?? `${hostname()}-${process.pid}`;
-  const logger = rootLogger.child({ holder });
-  const redis = createRedis(config, 'breaker', logger);
-  const blocking = createRedis(config, 'breaker-reads', logger);
+  const owned = resources === undefined;
+  const holder = resources?.holder ?? instanceId(config.BEACON_BREAKER_ID);
+  const logger = owned ? rootLogger.child({ holder }) : rootLogger;
+  const connect = (name: string): RedisClient =>
+    resources?.redis(name) ?? createRedis(config, name, logger);
+  const redis = connect('breaker');
+  const blocking = connect('breaker-reads');
   const log = createEventLog(redis, { prefix: config.BEACON_REDIS_PREFIX, logger });
   const store = createBreakerStore(redis, blocking, log.keys);
   const fleet = createFleet();
@@ -79,7 +96,7 @@ export async function startBreakerWorker(
         subState = state;
       },
     });
-    health = await startHealthServer({
+    health = await (resources?.health ?? startHealthServer)({
       port: config.BEACON_BREAKER_HTTP_PORT,
       host: config.BEACON_BREAKER_HTTP_HOST,
       ready: () => subState === 'live' || subState === 'repairing',
@@ -87,8 +104,10 @@ export async function startBreakerWorker(
     });
   } catch (err) {
     await subscription?.close();
-    redis.disconnect();
-    blocking.disconnect();
+    if (owned) {
+      redis.disconnect();
+      blocking.disconnect();
+    }
     throw err;
   }
 
@@ -124,6 +143,7 @@ export async function startBreakerWorker(
       await lease.stop();
       await running;
       await subscription?.close();
+      if (!owned) return;
       await server.close();
       await Promise.allSettled([redis.quit(), blocking.quit()]);
     },
