@@ -5,7 +5,11 @@ import { CallOutcome, parseOrThrow } from '@beacon/protocol';
 
 export interface OutcomeReport {
   readonly mcp_name: string;
-  readonly outcome: 'success' | 'failure' | 'timeout';
+  /**
+   * `auth_failed`: the server rejected the gateway's credentials (classified apart by the
+   * breaker); `not_permitted`: the breaker refused the call (the Node reporter sends it itself).
+   */
+  readonly outcome: 'success' | 'failure' | 'timeout' | 'auth_failed' | 'not_permitted';
   readonly latency_ms: number;
   /** When the call finished (epoch ms); default now. */
   readonly at?: number;

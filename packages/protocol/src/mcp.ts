@@ -67,22 +67,54 @@ export const Transport = z.discriminatedUnion('type', [
 export type Transport = z.infer<typeof Transport>;
 
 /** Per-MCP breaker overrides; every field optional, defaults live in the breaker worker. */
-export const BreakerSettings = z.strictObject({
-  window_type: z.enum(['count', 'time']).optional(),
-  /** Calls (count window) or milliseconds (time window). */
-  window_size: z.number().int().positive().max(1_000_000).optional(),
-  minimum_calls: z.number().int().positive().max(1_000_000).optional(),
-  /** Percent of failed calls in the window that opens the circuit. */
-  failure_rate_threshold: z.number().gt(0).max(100).optional(),
-  slow_call_duration_ms: z.number().int().positive().optional(),
-  slow_call_rate_threshold: z.number().gt(0).max(100).optional(),
-  consecutive_failures: z.number().int().positive().max(1_000_000).optional(),
-  wait_open_ms: z.number().int().positive().max(86_400_000).optional(),
-  wait_open_multiplier: z.number().min(1).max(100).optional(),
-  wait_open_max_ms: z.number().int().positive().max(86_400_000).optional(),
-  half_open_trial_calls: z.number().int().positive().max(10_000).optional(),
-  half_open_successes: z.number().int().positive().max(10_000).optional(),
-});
+/**
+ * How a failed call or probe failed, for the breaker's outcome classification: `error` (the
+ * server answered with an error; a gateway's `failure`), `timeout`, `disconnected` (could not
+ * connect, or the connection dropped), `auth_failed` (credentials rejected: HTTP 401/403 or an
+ * MCP auth error).
+ */
+export const FAILURE_KINDS = ['error', 'timeout', 'disconnected', 'auth_failed'] as const;
+export const FailureKind = z.enum(FAILURE_KINDS);
+export type FailureKind = z.infer<typeof FailureKind>;
+
+export const BreakerSettings = z
+  .strictObject({
+    window_type: z.enum(['count', 'time']).optional(),
+    /** Calls (count window) or milliseconds (time window). */
+    window_size: z.number().int().positive().max(1_000_000).optional(),
+    minimum_calls: z.number().int().positive().max(1_000_000).optional(),
+    /** Percent of failed calls in the window that opens the circuit. */
+    failure_rate_threshold: z.number().gt(0).max(100).optional(),
+    slow_call_duration_ms: z.number().int().positive().optional(),
+    slow_call_rate_threshold: z.number().gt(0).max(100).optional(),
+    consecutive_failures: z.number().int().positive().max(1_000_000).optional(),
+    wait_open_ms: z.number().int().positive().max(86_400_000).optional(),
+    wait_open_multiplier: z.number().min(1).max(100).optional(),
+    wait_open_max_ms: z.number().int().positive().max(86_400_000).optional(),
+    half_open_trial_calls: z.number().int().positive().max(10_000).optional(),
+    half_open_successes: z.number().int().positive().max(10_000).optional(),
+    /**
+     * Outcome kinds that count as failures (default error, timeout, disconnected); a kind in
+     * neither list counts as a success (resilience4j's recordExceptions).
+     */
+    record: z.array(FailureKind).max(FAILURE_KINDS.length).optional(),
+    /** Outcome kinds that count as nothing: not in the window, only tallied (default auth_failed). */
+    ignore: z.array(FailureKind).max(FAILURE_KINDS.length).optional(),
+    /** The OPEN wait varies by ± this fraction (0-1), so circuits opened together re-try apart. */
+    wait_open_jitter: z.number().min(0).max(1).optional(),
+    /** `metrics_only`: thresholds are computed and reported (`would_open`), the circuit never opens. */
+    mode: z.enum(['normal', 'metrics_only']).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const both = (b.record ?? []).filter((k) => (b.ignore ?? []).includes(k));
+    if (both.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ignore'],
+        message: `${both.join(', ')} cannot be both recorded and ignored`,
+      });
+    }
+  });
 export type BreakerSettings = z.infer<typeof BreakerSettings>;
 
 /** Refuses a config (or patch) whose JSON exceeds the total cap, naming its largest field. */

@@ -4,6 +4,7 @@ import {
   applyEvent,
   initialRow,
   McpConfig,
+  type CallOutcome,
   type HealthEvent,
   type McpStatus,
   type ProbeResult,
@@ -13,6 +14,7 @@ import { DEFAULTS, resolveConfig, type BreakerConfig } from './settings.js';
 import { newBreaker, stateFromJson, stateToJson, type BreakerState } from './state.js';
 
 const T = 1_700_000_000_000;
+type CallOutcomeKind = CallOutcome['outcome'];
 const NAME = 'billing_mcp';
 
 function config(o: Partial<BreakerConfig> = {}): BreakerConfig {
@@ -527,5 +529,152 @@ describe('events', () => {
     const b = given(c, stateFromJson(NAME, stored, c)).when(inputs.slice(2), T + 100);
     expect(a.run.events).toEqual(b.run.events);
     expect(stateToJson(a.run.state)).toBe(stateToJson(b.run.state));
+  });
+});
+
+describe('outcome classification (record / ignore)', () => {
+  const call = (o: CallOutcomeKind, latency = 10): BreakerInput => ({
+    type: 'outcome',
+    outcome: { mcp_name: NAME, outcome: o, latency_ms: latency, at: T },
+  });
+
+  it('by default tallies auth_failed apart: never in the window, never opens', () => {
+    const c = config({ consecutive_failures: 2 });
+    const g = given(c).when([...times(10, call('auth_failed')), ...times(5, probe('auth_failed'))]);
+    expect(g.run.state.circuit).toBe('closed');
+    expect(g.types()).toEqual([]);
+    expect(g.run.state.ignored_outcomes).toBe(15);
+    expect(g.run.state.kinds.auth_failed).toBe(15);
+    expect(g.run.state.consecutive_failures).toBe(0);
+  });
+
+  it('an MCP recording auth_failed opens on it, as any failure', () => {
+    const c = resolveConfig(
+      { ...DEFAULTS, consecutive_failures: 3 },
+      { breaker: { record: ['auth_failed'] } },
+    );
+    expect(c.record).toEqual(['auth_failed']);
+    expect(c.ignore).toEqual([]);
+    const g = given(c).when(times(3, probe('auth_failed')));
+    expect(g.run.state.circuit).toBe('open');
+    expect(g.run.events.at(-1)?.data.breaker).toMatchObject({ outcomes_auth_failed: 3 });
+  });
+
+  it('a kind in neither list counts as a success; an ignored kind counts as nothing', () => {
+    const c = resolveConfig(
+      { ...DEFAULTS, consecutive_failures: 2 },
+      { breaker: { record: ['error'], ignore: ['timeout'] } },
+    );
+    const g = given(c).when([
+      call('failure'),
+      call('timeout'),
+      probe('disconnected'),
+      call('failure'),
+    ]);
+    // disconnected (not recorded) broke the streak: success; timeout (ignored) did not count.
+    expect(g.run.state.circuit).toBe('closed');
+    expect(g.run.state.consecutive_failures).toBe(1);
+    expect(g.run.state.ignored_outcomes).toBe(1);
+    expect(g.run.state.kinds).toEqual({ error: 2, timeout: 1, disconnected: 1, auth_failed: 0 });
+    g.when([call('failure')]);
+    expect(g.run.state.circuit).toBe('open');
+  });
+
+  it('a kind in both lists is refused at registration', () => {
+    const r = McpConfig.safeParse({
+      name: NAME,
+      transport: { type: 'streamable-http', url: 'http://127.0.0.1:7200/mcp' },
+      breaker: { record: ['timeout'], ignore: ['timeout'] },
+    });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toMatch(/cannot be both recorded and ignored/);
+  });
+
+  it('not_permitted is tallied per open period and is never a failure', () => {
+    const c = config({ consecutive_failures: 2 });
+    const g = given(c).when([fail(), fail()]);
+    expect(g.run.state.circuit).toBe('open');
+    g.when(times(4, call('not_permitted')));
+    expect(g.run.state.not_permitted_calls).toBe(4);
+    expect(g.run.state.ignored_calls).toBe(0);
+    g.when([tick], T + 60_000).when([ok(), ok()]);
+    expect(g.run.state.circuit).toBe('closed');
+    expect(g.run.state.not_permitted_calls).toBe(4);
+    g.when([fail(), fail(), call('not_permitted')]);
+    expect(g.run.state.circuit).toBe('open');
+    expect(g.run.state.not_permitted_calls).toBe(1);
+    expect(g.run.events.at(-1)?.data.breaker).toMatchObject({ not_permitted_calls: 0 });
+  });
+});
+
+describe('wait_open_jitter', () => {
+  it('varies the OPEN wait within ± the fraction, reproducibly per MCP and time', () => {
+    const c = config({
+      consecutive_failures: 1,
+      wait_open_ms: 10_000,
+      wait_open_max_ms: 60_000,
+      wait_open_jitter: 0.2,
+    });
+    const waits = new Set<number>();
+    for (let i = 0; i < 50; i++) {
+      const g = given(c).when([fail()], T + i * 997);
+      const wait = g.run.events[0]?.data['wait_ms'] as number;
+      expect(wait).toBeGreaterThanOrEqual(8_000);
+      expect(wait).toBeLessThanOrEqual(12_000);
+      waits.add(wait);
+      expect(given(c).when([fail()], T + i * 997).run.events[0]?.data['wait_ms']).toBe(wait);
+    }
+    expect(waits.size).toBeGreaterThan(20);
+  });
+
+  it('0 keeps the exact exponential wait', () => {
+    const g = given(config({ consecutive_failures: 1 })).when([fail()]);
+    expect(g.run.events[0]?.data['wait_ms']).toBe(1000);
+  });
+});
+
+describe('mode metrics_only', () => {
+  const c = config({ consecutive_failures: 3, mode: 'metrics_only' });
+
+  it('never opens; reports would_open once per episode, then recovery', () => {
+    const g = given(c).when(times(20, fail()));
+    expect(g.run.state.circuit).toBe('closed');
+    const failures = g.run.events.filter((e) => e.data['would_open'] === true);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.data).toMatchObject({
+      reason: 'consecutive_failures',
+      mode: 'metrics_only',
+    });
+    expect(failures[0]?.data.breaker).toMatchObject({ would_open: 1, mode: 'metrics_only' });
+    g.clearEvents().when(times(20, ok()));
+    expect(g.types()).toEqual(['recovery']);
+    expect(g.run.state.tripped).toBe(false);
+    g.clearEvents().when(times(3, fail()));
+    expect(g.run.events.filter((e) => e.data['would_open'] === true)).toHaveLength(1);
+  });
+
+  it('closes a circuit the breaker had opened before the switch; keeps an operator force_open', () => {
+    const normal = config({ consecutive_failures: 2 });
+    const g = given(normal).when([fail(), fail()]);
+    expect(g.run.state.circuit).toBe('open');
+    const d = decide(g.run.state, ok(), T + 10, c);
+    expect(d.state.circuit).toBe('closed');
+    expect(d.events.map((e) => [e.event_type, e.data['reason']])).toEqual([
+      ['circuit_closed', 'metrics_only'],
+    ]);
+    const forced = given(c).when([cmd('force_open'), ok(), ok()]);
+    expect(forced.run.state.circuit).toBe('open');
+  });
+});
+
+describe('stored states from before outcome classification', () => {
+  it('load with zero tallies', () => {
+    const c = config();
+    const json = JSON.parse(stateToJson(newBreaker(NAME, c))) as Record<string, unknown>;
+    for (const k of ['kinds', 'ignored_outcomes', 'not_permitted_calls', 'tripped']) delete json[k];
+    const s = stateFromJson(NAME, JSON.stringify(json), c);
+    expect(s.kinds).toEqual({ error: 0, timeout: 0, disconnected: 0, auth_failed: 0 });
+    expect(s.not_permitted_calls).toBe(0);
+    expect(s.tripped).toBe(false);
   });
 });

@@ -10,7 +10,13 @@
 //   OPEN ──(wait elapsed; lazily on any input, or on a tick)──▶ HALF_OPEN
 //   HALF_OPEN ──(N successful trials)──▶ CLOSED      HALF_OPEN ──(failed or slow trial)──▶ OPEN
 //   force_open / force_closed pin the circuit until `reset` (→ CLOSED, fresh statistics).
-import type { CallOutcome, HealthEvent, ProbeResult } from '@beacon/protocol';
+//
+// Outcome classification (resilience4j's record/ignore): a failed call has a kind (error,
+// timeout, disconnected, auth_failed). A kind in `record` is a failure, in `ignore` counts as
+// nothing (tallied only), in neither a success; a gateway's `not_permitted` (it asked, the
+// breaker said no) is only tallied. `metrics_only` runs every threshold but, instead of
+// opening, reports one `failure` with `would_open: true` per episode.
+import type { CallOutcome, FailureKind, HealthEvent, ProbeResult } from '@beacon/protocol';
 import { openWait, type BreakerConfig } from './settings.js';
 import { closedState, numbers, windowFigures, type BreakerState } from './state.js';
 import { FAILED, SLOW, advance, counts, record, type CallCode } from './window.js';
@@ -64,21 +70,48 @@ function emit(
   });
 }
 
-/** How a call counts: failed and/or slow. */
-export function classify(input: BreakerInput, config: BreakerConfig): CallCode | null {
-  if (input.type === 'outcome') {
-    const o = input.outcome;
-    const failed = o.outcome !== 'success' ? FAILED : 0;
-    const slow = o.latency_ms >= config.slow_call_duration_ms ? SLOW : 0;
-    return (failed | slow) as CallCode;
+/** The failure kind of a probe result (null: it succeeded, perhaps slowly). */
+export function probeFailureKind(p: ProbeResult): FailureKind | null {
+  return p.outcome === 'success' || p.outcome === 'slow' ? null : p.outcome;
+}
+
+/** The failure kind of a gateway's call outcome; `not_permitted`: no call was made. */
+export function callFailureKind(o: CallOutcome): FailureKind | 'not_permitted' | null {
+  switch (o.outcome) {
+    case 'success':
+      return null;
+    case 'failure':
+      return 'error';
+    default:
+      return o.outcome;
   }
-  if (input.type === 'probe') {
-    const p = input.result;
-    const failed = p.outcome === 'error' || p.outcome === 'timeout' || p.outcome === 'disconnected';
-    const slow = p.outcome === 'slow' || (p.latency_ms ?? 0) >= config.slow_call_duration_ms;
-    return ((failed ? FAILED : 0) | (slow ? SLOW : 0)) as CallCode;
-  }
-  return null;
+}
+
+export type Classification =
+  | { readonly counts: 'call'; readonly code: CallCode; readonly kind: FailureKind | null }
+  | { readonly counts: 'ignored'; readonly kind: FailureKind }
+  | { readonly counts: 'not_permitted' };
+
+/** How a probe or call counts under this MCP's record/ignore lists and slow-call threshold. */
+export function classify(
+  input: Extract<BreakerInput, { type: 'probe' | 'outcome' }>,
+  config: BreakerConfig,
+): Classification {
+  const kind =
+    input.type === 'probe' ? probeFailureKind(input.result) : callFailureKind(input.outcome);
+  if (kind === 'not_permitted') return { counts: 'not_permitted' };
+  if (kind !== null && config.ignore.includes(kind)) return { counts: 'ignored', kind };
+  const failed = kind !== null && config.record.includes(kind);
+  const latency =
+    input.type === 'probe' ? (input.result.latency_ms ?? 0) : input.outcome.latency_ms;
+  const slow =
+    (input.type === 'probe' && input.result.outcome === 'slow') ||
+    latency >= config.slow_call_duration_ms;
+  return { counts: 'call', code: ((failed ? FAILED : 0) | (slow ? SLOW : 0)) as CallCode, kind };
+}
+
+function tally(s: BreakerState, kind: FailureKind | null): BreakerState {
+  return kind === null ? s : { ...s, kinds: { ...s.kinds, [kind]: s.kinds[kind] + 1 } };
 }
 
 export function decide(
@@ -89,6 +122,7 @@ export function decide(
 ): Decision {
   const e: Emitter = { state, events: [] };
   halfOpenIfDue(e, now, config);
+  closeIfMetricsOnly(e, now, config);
   switch (input.type) {
     case 'tick':
       advance(e.state.window, now);
@@ -98,7 +132,17 @@ export function decide(
       break;
     case 'probe':
     case 'outcome': {
-      const code = classify(input, config) ?? 0;
+      const c = classify(input, config);
+      if (c.counts === 'not_permitted') {
+        e.state = { ...e.state, not_permitted_calls: e.state.not_permitted_calls + 1 };
+        break;
+      }
+      e.state = tally(e.state, c.kind);
+      if (c.counts === 'ignored') {
+        e.state = { ...e.state, ignored_outcomes: e.state.ignored_outcomes + 1 };
+        break;
+      }
+      const code = c.code;
       const source = input.type === 'probe' ? 'probe' : 'gateway';
       if (e.state.circuit === 'closed') closedCall(e, code, source, now, config);
       else if (e.state.circuit === 'half_open') trialCall(e, code, source, now, config);
@@ -133,13 +177,25 @@ function halfOpenIfDue(e: Emitter, now: number, config: BreakerConfig): void {
   });
 }
 
+/**
+ * A breaker switched to metrics_only while OPEN or HALF_OPEN (by the breaker itself, not by an
+ * operator's force_open) closes: metrics_only never keeps a circuit open.
+ */
+function closeIfMetricsOnly(e: Emitter, now: number, config: BreakerConfig): void {
+  const s = e.state;
+  if (config.mode !== 'metrics_only' || s.circuit === 'closed' || s.forced !== null) return;
+  e.state = closedState(s, null, now);
+  emit(e, config, 'circuit_closed', now, { reason: 'metrics_only', previous: s.circuit });
+}
+
 function open(e: Emitter, now: number, config: BreakerConfig, data: Record<string, unknown>): void {
   const opens = e.state.opens + 1;
-  const wait = openWait(config, opens);
+  const wait = openWait(config, opens, `${e.state.name}@${now}`);
   e.state = {
     ...e.state,
     circuit: 'open',
     degraded: false,
+    not_permitted_calls: 0,
     opens,
     opened_at: now,
     open_until: now + wait,
@@ -190,6 +246,19 @@ function closedCall(
   e.state = { ...e.state, consecutive_failures: consecutive };
   if (e.state.forced === 'closed') return;
   const trip = crossed(e.state, config, 1);
+  if (trip !== null && config.mode === 'metrics_only') {
+    // Reported once per episode; the episode ends with `recovery` below.
+    if (e.state.tripped) return;
+    e.state = { ...e.state, tripped: true, degraded: true };
+    emit(e, config, 'failure', now, {
+      ...trip,
+      would_open: true,
+      mode: 'metrics_only',
+      source,
+      ...windowFigures(e.state),
+    });
+    return;
+  }
   if (trip !== null) {
     open(e, now, config, { ...trip, source, ...windowFigures(e.state) });
     return;
@@ -202,7 +271,7 @@ function closedCall(
     e.state = { ...e.state, degraded: true };
     emit(e, config, 'failure', now, { ...warn, source, ...windowFigures(e.state) });
   } else if (consecutive === 0 && crossed(e.state, config, 0.25) === null) {
-    e.state = { ...e.state, degraded: false };
+    e.state = { ...e.state, degraded: false, tripped: false };
     emit(e, config, 'recovery', now, {
       reason: 'below_thresholds',
       source,
@@ -262,6 +331,7 @@ function command(
         circuit: 'open',
         forced: 'open',
         degraded: false,
+        not_permitted_calls: 0,
         opened_at: now,
         open_until: null,
         trial_calls: 0,

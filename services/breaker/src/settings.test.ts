@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, openWait, resolveConfig } from './settings.js';
+import { loadConfig } from '@beacon/runtime';
+import { BreakerWorkerConfig, breakerDefaults } from './config.js';
 
 describe('resolveConfig', () => {
   it('uses the global defaults when the MCP has no overrides', () => {
@@ -65,5 +67,48 @@ describe('openWait', () => {
       breaker: { wait_open_ms: 1000, wait_open_multiplier: 3, wait_open_max_ms: 20_000 },
     });
     expect([1, 2, 3, 4, 10].map((n) => openWait(c, n))).toEqual([1000, 3000, 9000, 20_000, 20_000]);
+  });
+});
+
+describe('outcome classification settings', () => {
+  it('defaults: error, timeout, disconnected recorded; auth_failed ignored; no jitter; normal', () => {
+    const c = resolveConfig(DEFAULTS);
+    expect(c.record).toEqual(['error', 'timeout', 'disconnected']);
+    expect(c.ignore).toEqual(['auth_failed']);
+    expect(c.wait_open_jitter).toBe(0);
+    expect(c.mode).toBe('normal');
+  });
+
+  it("an MCP's own list wins over the other default list", () => {
+    const c = resolveConfig(DEFAULTS, { breaker: { record: ['auth_failed', 'error'] } });
+    expect(c.record).toEqual(['auth_failed', 'error']);
+    expect(c.ignore).toEqual([]);
+    const d = resolveConfig(DEFAULTS, { breaker: { ignore: ['timeout'] } });
+    expect(d.record).toEqual(['error', 'disconnected']);
+    expect(d.ignore).toEqual(['timeout']);
+  });
+
+  it('reads BEACON_BREAKER_RECORD / IGNORE / WAIT_OPEN_JITTER / MODE, refusing bad values by name', () => {
+    const c = loadConfig(BreakerWorkerConfig, {
+      BEACON_BREAKER_RECORD: 'error, auth_failed',
+      BEACON_BREAKER_IGNORE: 'none',
+      BEACON_BREAKER_WAIT_OPEN_JITTER: '0.25',
+      BEACON_BREAKER_MODE: 'metrics_only',
+    });
+    expect(breakerDefaults(c)).toMatchObject({
+      record: ['error', 'auth_failed'],
+      ignore: [],
+      wait_open_jitter: 0.25,
+      mode: 'metrics_only',
+    });
+    expect(() => loadConfig(BreakerWorkerConfig, { BEACON_BREAKER_RECORD: 'error,oops' })).toThrow(
+      /BEACON_BREAKER_RECORD.*unknown outcome kind "oops"/,
+    );
+    expect(() => loadConfig(BreakerWorkerConfig, { BEACON_BREAKER_IGNORE: 'error' })).toThrow(
+      /BEACON_BREAKER_IGNORE.*also in BEACON_BREAKER_RECORD/,
+    );
+    expect(() => loadConfig(BreakerWorkerConfig, { BEACON_BREAKER_WAIT_OPEN_JITTER: '2' })).toThrow(
+      /BEACON_BREAKER_WAIT_OPEN_JITTER/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Breaker settings: global defaults (from env, see config.ts) overlaid with an MCP's own
 // `breaker` overrides from its registration, resolved into one complete, consistent config.
-import type { BreakerSettings, McpConfig } from '@beacon/protocol';
+import type { BreakerSettings, FailureKind, McpConfig } from '@beacon/protocol';
 
 /** Every knob of one breaker, all present. */
 export interface BreakerConfig {
@@ -25,6 +25,14 @@ export interface BreakerConfig {
   readonly half_open_trial_calls: number;
   /** Successful trials that close the circuit; any failed (or slow) trial re-opens it. */
   readonly half_open_successes: number;
+  /** Failure kinds that count as failures; a kind in neither list counts as a success. */
+  readonly record: readonly FailureKind[];
+  /** Failure kinds that count as nothing (only tallied); never also in `record`. */
+  readonly ignore: readonly FailureKind[];
+  /** The OPEN wait varies by ± this fraction (0-1). */
+  readonly wait_open_jitter: number;
+  /** `metrics_only`: reports what it would do (`would_open`), never opens by itself. */
+  readonly mode: 'normal' | 'metrics_only';
 }
 
 /** Global defaults; the time window has its own default size since its unit differs. */
@@ -47,6 +55,12 @@ export const DEFAULTS: BreakerDefaults = {
   wait_open_max_ms: 300_000,
   half_open_trial_calls: 3,
   half_open_successes: 2,
+  // Credentials rejected says nothing about the server's health (Envoy ejects on 5xx, not 4xx):
+  // tallied, not counted, unless an MCP records it.
+  record: ['error', 'timeout', 'disconnected'],
+  ignore: ['auth_failed'],
+  wait_open_jitter: 0,
+  mode: 'normal',
 };
 
 /**
@@ -68,6 +82,9 @@ export function resolveConfig(
   const minimumCalls = o.minimum_calls ?? defaults.minimum_calls;
   const waitOpen = o.wait_open_ms ?? defaults.wait_open_ms;
   const successes = o.half_open_successes ?? defaults.half_open_successes;
+  // An MCP's own list wins over the other default list: recording auth_failed un-ignores it.
+  const ignore = (o.ignore ?? defaults.ignore).filter((k) => !(o.record ?? []).includes(k));
+  const recorded = (o.record ?? defaults.record).filter((k) => !ignore.includes(k));
   return {
     window_type: windowType,
     window_size: windowSize,
@@ -85,11 +102,32 @@ export function resolveConfig(
       o.half_open_trial_calls ?? defaults.half_open_trial_calls,
     ),
     half_open_successes: successes,
+    record: recorded,
+    ignore,
+    wait_open_jitter: o.wait_open_jitter ?? defaults.wait_open_jitter,
+    mode: o.mode ?? defaults.mode,
   };
 }
 
-/** Wait in OPEN for the n-th consecutive opening (n ≥ 1). */
-export function openWait(config: BreakerConfig, opens: number): number {
+/** FNV-1a of a string, as a fraction in [0, 1): the breaker's only "randomness", reproducible. */
+function unitHash(seed: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 0x1_0000_0000;
+}
+
+/**
+ * Wait in OPEN for the n-th consecutive opening (n ≥ 1): exponential, capped, then varied by
+ * ± wait_open_jitter. The variation is a hash of `seed` (the MCP and the opening time), not a
+ * random draw, so that re-applying a batch after a crash reproduces the same due time.
+ */
+export function openWait(config: BreakerConfig, opens: number, seed = ''): number {
   const grown = config.wait_open_ms * Math.pow(config.wait_open_multiplier, Math.max(0, opens - 1));
-  return Math.round(Math.min(grown, config.wait_open_max_ms));
+  const capped = Math.min(grown, config.wait_open_max_ms);
+  if (config.wait_open_jitter === 0) return Math.round(capped);
+  const factor = 1 + config.wait_open_jitter * (2 * unitHash(seed) - 1);
+  return Math.max(1, Math.round(capped * factor));
 }

@@ -1,7 +1,7 @@
 // The state of one circuit breaker, the numbers it shows in the projection (`breaker`), and its
 // durable JSON form (one field per MCP in the worker's Redis state hash).
 import { z } from 'zod';
-import type { CircuitState } from '@beacon/protocol';
+import { FAILURE_KINDS, type CircuitState, type FailureKind } from '@beacon/protocol';
 import type { BreakerConfig } from './settings.js';
 import {
   countWindow,
@@ -38,6 +38,18 @@ export interface BreakerState {
   readonly ignored_calls: number;
   /** Time of the last circuit transition. */
   readonly changed_at: number | null;
+  /** Failed calls by kind since the circuit last closed (recorded or not). */
+  readonly kinds: Readonly<Record<FailureKind, number>>;
+  /** Calls of an ignored kind since the circuit last closed (not in the window). */
+  readonly ignored_outcomes: number;
+  /** Calls gateways did not make because the breaker refused them, since it last opened. */
+  readonly not_permitted_calls: number;
+  /** metrics_only: a threshold was crossed and reported (`would_open`), not yet recovered. */
+  readonly tripped: boolean;
+}
+
+export function noKinds(): Record<FailureKind, number> {
+  return { error: 0, timeout: 0, disconnected: 0, auth_failed: 0 };
 }
 
 /** A new breaker: CLOSED, empty window of the configured shape. */
@@ -65,6 +77,10 @@ export function initialState(name: string, window: SlidingWindow): BreakerState 
     trial_successes: 0,
     ignored_calls: 0,
     changed_at: null,
+    kinds: noKinds(),
+    ignored_outcomes: 0,
+    not_permitted_calls: 0,
+    tripped: false,
   };
 }
 
@@ -83,6 +99,9 @@ export function closedState(s: BreakerState, forced: 'closed' | null, at: number
     trial_calls: 0,
     trial_successes: 0,
     changed_at: at,
+    kinds: noKinds(),
+    ignored_outcomes: 0,
+    tripped: false,
   };
 }
 
@@ -124,6 +143,12 @@ export function numbers(s: BreakerState, config: BreakerConfig): Numbers {
     successes_needed: config.half_open_successes,
     ignored_calls: s.ignored_calls,
     changed_at: s.changed_at,
+    mode: config.mode,
+    would_open: s.tripped ? 1 : 0,
+    wait_open_jitter: config.wait_open_jitter,
+    ...Object.fromEntries(FAILURE_KINDS.map((k) => [`outcomes_${k}`, s.kinds[k]])),
+    ignored_outcomes: s.ignored_outcomes,
+    not_permitted_calls: s.not_permitted_calls,
   };
 }
 
@@ -154,6 +179,18 @@ const StateJsonSchema = z.object({
   trial_successes: z.number().int().nonnegative(),
   ignored_calls: z.number().int().nonnegative(),
   changed_at: Nullable,
+  // Added with outcome classification; states saved before load with zeros.
+  kinds: z
+    .object({
+      error: z.number().int().nonnegative().default(0),
+      timeout: z.number().int().nonnegative().default(0),
+      disconnected: z.number().int().nonnegative().default(0),
+      auth_failed: z.number().int().nonnegative().default(0),
+    })
+    .default(noKinds()),
+  ignored_outcomes: z.number().int().nonnegative().default(0),
+  not_permitted_calls: z.number().int().nonnegative().default(0),
+  tripped: z.boolean().default(false),
 });
 
 export function stateToJson(s: BreakerState): string {
@@ -210,5 +247,14 @@ export function adoptFromProjection(
     trial_successes: num(n['trial_successes'], 0),
     ignored_calls: num(n['ignored_calls'], s.ignored_calls),
     changed_at: numOrNull(n['changed_at']),
+    kinds: {
+      error: num(n['outcomes_error'], s.kinds.error),
+      timeout: num(n['outcomes_timeout'], s.kinds.timeout),
+      disconnected: num(n['outcomes_disconnected'], s.kinds.disconnected),
+      auth_failed: num(n['outcomes_auth_failed'], s.kinds.auth_failed),
+    },
+    ignored_outcomes: num(n['ignored_outcomes'], s.ignored_outcomes),
+    not_permitted_calls: num(n['not_permitted_calls'], s.not_permitted_calls),
+    tripped: n['would_open'] === 1,
   };
 }

@@ -31,6 +31,11 @@ export interface OutcomeReporterOptions {
   readonly trialWindowMs?: number;
   /** Answer when Redis cannot be asked (default true: fail open). */
   readonly permitOnError?: boolean;
+  /**
+   * Report a `not_permitted` outcome whenever isCallPermitted answers no, so the breaker counts
+   * the calls it refused (`not_permitted_calls`). Default true.
+   */
+  readonly reportNotPermitted?: boolean;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -128,18 +133,29 @@ export function createOutcomeReporter(options: OutcomeReporterOptions): OutcomeR
     return retry ? permitted(name, false) : (await readRow(name)).decision.kind === 'permitted';
   }
 
+  const reportNotPermitted = options.reportNotPermitted ?? true;
   return {
     report(outcome) {
       buffer.push(encodeOutcome(outcome, options.gateway));
     },
     async isCallPermitted(mcpName) {
       parseOrThrow(McpName, mcpName, 'MCP name');
+      let answer: boolean;
       try {
-        return await permitted(mcpName, true);
+        answer = await permitted(mcpName, true);
       } catch (err) {
         options.onError?.(err);
         return permitOnError;
       }
+      if (!answer && reportNotPermitted) {
+        buffer.push(
+          encodeOutcome(
+            { mcp_name: mcpName, outcome: 'not_permitted', latency_ms: 0 },
+            options.gateway,
+          ),
+        );
+      }
+      return answer;
     },
     async circuitState(mcpName) {
       parseOrThrow(McpName, mcpName, 'MCP name');
