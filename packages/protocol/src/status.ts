@@ -14,6 +14,8 @@ export const HealthEventType = z.enum([
   'circuit_half_open',
   'circuit_closed',
   'auto_disabled',
+  /** Would have been auto-disabled, but BEACON_MAX_AUTO_DISABLED_PERCENT of the fleet already is. */
+  'auto_disable_capped',
   're_enabled',
   'manually_disabled',
   'manually_enabled',

@@ -34,6 +34,11 @@ export const RegistryConfig = z.object({
   BEACON_REGISTRY_LEASE_TTL_MS: intFromEnv(3_000, { min: 300, max: 600_000 }),
   /** Consecutive failed probe cycles before an MCP is auto-disabled (per-MCP override wins). */
   BEACON_FAILURE_CYCLES_TO_DISABLE: intFromEnv(5, { min: 1, max: 1_000_000 }),
+  /**
+   * Never auto-disable more than this share of the fleet at once (Envoy's max ejection
+   * percent; at least one MCP may always be auto-disabled). 100 = no cap.
+   */
+  BEACON_MAX_AUTO_DISABLED_PERCENT: z.coerce.number().min(0).max(100).default(100),
   /** First re-probe of an auto-disabled MCP; doubles per failure up to the max. */
   BEACON_REPROBE_BASE_MS: intFromEnv(5_000, { min: 10, max: 86_400_000 }),
   BEACON_REPROBE_MAX_MS: intFromEnv(300_000, { min: 10, max: 86_400_000 }),

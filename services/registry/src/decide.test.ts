@@ -162,6 +162,29 @@ describe('decideProbe', () => {
     expect(kinds(d.events)).toEqual(['status:unhealthy']);
   });
 
+  it('given the fleet-wide cap is reached, when the Nth cycle fails, then it keeps failing and says so once', () => {
+    const capped: DecideSettings = {
+      ...settings,
+      mayAutoDisable: false,
+      autoDisableCap: { autoDisabled: 2, max: 2 },
+    };
+    const d = decideProbe(given({ status: 'unhealthy', failureCycles: 2 }), fail(), NOW, capped);
+    expect(kinds(d.events)).toEqual(['auto_disable_capped']);
+    valid(d.events);
+    expect(d.events[0]).toMatchObject({
+      data: { failure_cycles: 3, status: 'unhealthy', auto_disabled: 2, max_auto_disabled: 2 },
+    });
+    expect(d.next).toMatchObject({ status: 'unhealthy', autoDisabled: false, failureCycles: 3 });
+    expect(d.reprobeAt).toBeUndefined();
+    // Later cycles are quiet while capped...
+    const again = decideProbe(d.next, fail(), NOW + 1, capped);
+    expect(kinds(again.events)).toEqual([]);
+    expect(again.next.failureCycles).toBe(4);
+    // ...and once there is room, the next failed cycle auto-disables.
+    const room = decideProbe(again.next, fail(), NOW + 2, { ...settings, mayAutoDisable: true });
+    expect(kinds(room.events)).toEqual(['status:inactive', 'auto_disabled']);
+  });
+
   it('given N-1 failed cycles, when the Nth fails, then inactive + auto_disabled and a re-probe is due', () => {
     const d = decideProbe(given({ status: 'unhealthy', failureCycles: 2 }), fail(), NOW, settings);
     expect(kinds(d.events)).toEqual(['status:inactive', 'auto_disabled']);

@@ -19,6 +19,13 @@ export interface DecideSettings {
   /** First re-probe of an auto-disabled MCP after this long; doubles per failed re-probe. */
   readonly reprobeBaseMs: number;
   readonly reprobeMaxMs: number;
+  /**
+   * False while the fleet-wide cap (BEACON_MAX_AUTO_DISABLED_PERCENT) is reached: an MCP that
+   * would be auto-disabled keeps failing visibly instead (and is told once). Default true.
+   */
+  readonly mayAutoDisable?: boolean;
+  /** For the capped event: how many are auto-disabled, and the most allowed. */
+  readonly autoDisableCap?: { readonly autoDisabled: number; readonly max: number };
 }
 
 export interface Decision {
@@ -234,7 +241,23 @@ export function decideProbe(
       ...common,
     });
   }
-  if (cycles >= settings.failureCyclesToDisable) {
+  const capped = cycles >= settings.failureCyclesToDisable && settings.mayAutoDisable === false;
+  if (capped && state.failureCycles < settings.failureCyclesToDisable) {
+    // Once, when the threshold is first reached; each later cycle checks the cap again.
+    events.push({
+      type: 'health_event',
+      event_type: 'auto_disable_capped',
+      data: {
+        failure_cycles: cycles,
+        status: failed,
+        error: probe.error,
+        auto_disabled: settings.autoDisableCap?.autoDisabled ?? null,
+        max_auto_disabled: settings.autoDisableCap?.max ?? null,
+      },
+      ...common,
+    });
+  }
+  if (cycles >= settings.failureCyclesToDisable && !capped) {
     events.push(
       statusChange('inactive', probe.error, {
         failure_cycles: cycles,

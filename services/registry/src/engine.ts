@@ -27,6 +27,8 @@ export interface EngineSettings {
   readonly reprobeBaseMs: number;
   readonly reprobeMaxMs: number;
   readonly concurrency: number;
+  /** BEACON_MAX_AUTO_DISABLED_PERCENT (default 100: no cap). */
+  readonly maxAutoDisabledPercent?: number;
 }
 
 export interface EngineDeps {
@@ -103,11 +105,27 @@ export function createEngine(
   let stopped = false;
   let failed = false;
 
-  const decideSettings = (config: McpConfig): DecideSettings => ({
-    failureCyclesToDisable: config.failure_cycles_to_disable ?? settings.failureCyclesToDisable,
-    reprobeBaseMs: settings.reprobeBaseMs,
-    reprobeMaxMs: settings.reprobeMaxMs,
-  });
+  // MCPs whose auto-disable is decided but not yet in `fleet` (their append is in flight):
+  // counted against the cap, so two MCPs failing at once cannot both take the last place.
+  const disabling = new Set<string>();
+  const autoDisableCap = (): { autoDisabled: number; max: number } => {
+    let autoDisabled = disabling.size;
+    for (const [name, item] of fleet) {
+      if (item.state.autoDisabled && !disabling.has(name)) autoDisabled++;
+    }
+    const percent = settings.maxAutoDisabledPercent ?? 100;
+    // Like Envoy's max ejection percent, one MCP may always be taken out.
+    return { autoDisabled, max: Math.max(1, Math.floor((fleet.size * percent) / 100)) };
+  };
+  const decideSettings = (config: McpConfig): DecideSettings => {
+    const cap = (settings.maxAutoDisabledPercent ?? 100) < 100 ? autoDisableCap() : null;
+    return {
+      failureCyclesToDisable: config.failure_cycles_to_disable ?? settings.failureCyclesToDisable,
+      reprobeBaseMs: settings.reprobeBaseMs,
+      reprobeMaxMs: settings.reprobeMaxMs,
+      ...(cap === null ? {} : { mayAutoDisable: cap.autoDisabled < cap.max, autoDisableCap: cap }),
+    };
+  };
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     pending.add(p);
@@ -294,8 +312,22 @@ export function createEngine(
         if (stopped || cur === undefined || cur.config !== config || cur.state.disabled) return;
         if (kind === 'interval' && cur.state.autoDisabled) return;
         const d = decideProbe(cur.state, result, Date.now(), decideSettings(cur.config));
-        await appendAll(d.events);
-        fleet.set(name, { ...cur, state: d.next });
+        const disables = d.next.autoDisabled && !cur.state.autoDisabled;
+        if (disables) disabling.add(name);
+        try {
+          await appendAll(d.events);
+          fleet.set(name, { ...cur, state: d.next });
+        } finally {
+          disabling.delete(name);
+        }
+        if (
+          d.events.some((e) => e.type === 'health_event' && e.event_type === 'auto_disable_capped')
+        ) {
+          log.warn(
+            { mcp: name, failure_cycles: d.next.failureCycles, ...autoDisableCap() },
+            'MCP not auto-disabled: BEACON_MAX_AUTO_DISABLED_PERCENT of the fleet already is',
+          );
+        }
         deps.onProbe?.(result);
         // The breaker sees the probe after its status change is in the log.
         const batch = store.batch(fence).probe(result);

@@ -36,6 +36,7 @@ await runService({
       fleetFileMaxBytes: config.BEACON_FLEET_FILE_MAX_BYTES,
       engine: {
         failureCyclesToDisable: config.BEACON_FAILURE_CYCLES_TO_DISABLE,
+        maxAutoDisabledPercent: config.BEACON_MAX_AUTO_DISABLED_PERCENT,
         reprobeBaseMs: config.BEACON_REPROBE_BASE_MS,
         reprobeMaxMs: config.BEACON_REPROBE_MAX_MS,
         concurrency: config.BEACON_PROBE_CONCURRENCY,
