@@ -152,7 +152,7 @@ export interface CommandInbox<C extends InboxCommand> {
   ensureGroup(): Promise<void>;
   parse(entry: InboxEntry): ParsedCommand<C>;
   /** The `timeout` answer when the command is past its TTL at `now`, else null. */
-  expired(command: C, now?: number): CommandResult | null;
+  expired(command: C, now?: number): CommandAnswer | null;
   /** Publish a command's answer on the side channel. */
   answer(commandId: string, answer: CommandAnswer): Promise<void>;
   ack(ids: readonly string[]): Promise<void>;
@@ -174,8 +174,6 @@ export function createCommandInbox<C extends InboxCommand>(
       const age = now - command.issued_at;
       if (age <= ttlMs) return null;
       return {
-        type: 'command_result',
-        command_id: command.command_id,
         ok: false,
         error: {
           code: 'timeout',
@@ -208,7 +206,7 @@ export function createCommandInbox<C extends InboxCommand>(
       const timeout = inbox.expired(parsed.command);
       if (timeout !== null) {
         c.onExpired?.(parsed.command);
-        await options.eventLog.publishSide(timeout);
+        await inbox.answer(parsed.command.command_id, timeout);
         return;
       }
       const answer = await c.handle(parsed.command, parsed.id);
