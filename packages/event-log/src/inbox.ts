@@ -100,7 +100,11 @@ export function parseCommandEntry<C>(
 }
 
 /** Create the consumer group from the stream's start (commands queued before any worker ran count). */
-export async function ensureGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
+export async function ensureGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+): Promise<void> {
   try {
     await redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM');
   } catch (err) {

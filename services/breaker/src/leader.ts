@@ -5,12 +5,7 @@
 // entries in time order plus the OPEN waits that fell due, append the events (fenced), and in one
 // fenced script save the touched states, due times and acks. Ack after append means a crash
 // re-delivers a batch; saving states with the acks makes that re-delivery reproduce, not redo.
-import {
-  BeaconError,
-  BreakerCommand,
-  backoffDelay,
-  type HealthEvent,
-} from '@beacon/protocol';
+import { BeaconError, BreakerCommand, backoffDelay, type HealthEvent } from '@beacon/protocol';
 import {
   createCommandInbox,
   runUntilFenced,
