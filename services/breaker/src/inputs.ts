@@ -9,6 +9,7 @@ import {
   issuesOf,
   type BreakerCommand as Command,
 } from '@beacon/protocol';
+import { parseCommandEntry } from '@beacon/event-log';
 import type { z } from 'zod';
 import type { BreakerInput } from './decide.js';
 
@@ -52,14 +53,6 @@ function field(fields: readonly string[], name: string): string | undefined {
 export function decodeEntry(stream: StreamName, raw: RawEntry): Entry {
   const [id, fields] = raw;
   const bad = (reason: string): BadEntry => ({ ok: false, stream, id, reason });
-  const json = field(fields, FIELD[stream]);
-  if (json === undefined) return bad(`no field "${FIELD[stream]}"`);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return bad('not JSON');
-  }
   const time = entryTime(id);
   const good = (name: string, input: BreakerInput): GoodEntry => ({
     ok: true,
@@ -69,6 +62,29 @@ export function decodeEntry(stream: StreamName, raw: RawEntry): Entry {
     name,
     input,
   });
+  if (stream === 'commands') {
+    // The command inbox's parse (the registry's too); an invalid command is not answered here.
+    const r = parseCommandEntry(BreakerCommand, raw, { field: FIELD.commands });
+    if (!r.ok) return bad(r.reason);
+    const c = r.command;
+    return {
+      ...good(c.name, {
+        type: 'command',
+        command: c.type,
+        actor: c.actor,
+        command_id: c.command_id,
+      }),
+      command: c,
+    };
+  }
+  const json = field(fields, FIELD[stream]);
+  if (json === undefined) return bad(`no field "${FIELD[stream]}"`);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return bad('not JSON');
+  }
   const invalid = (error: z.ZodError): BadEntry => bad(describeIssues(issuesOf(error)));
   switch (stream) {
     case 'outcomes': {
@@ -80,20 +96,6 @@ export function decodeEntry(stream: StreamName, raw: RawEntry): Entry {
       const r = ProbeResult.safeParse(value);
       if (!r.success) return invalid(r.error);
       return good(r.data.mcp_name, { type: 'probe', result: r.data });
-    }
-    case 'commands': {
-      const r = BreakerCommand.safeParse(value);
-      if (!r.success) return invalid(r.error);
-      const c = r.data;
-      return {
-        ...good(c.name, {
-          type: 'command',
-          command: c.type,
-          actor: c.actor,
-          command_id: c.command_id,
-        }),
-        command: c,
-      };
     }
   }
 }

@@ -5,15 +5,14 @@
 // entries in time order plus the OPEN waits that fell due, append the events (fenced), and in one
 // fenced script save the touched states, due times and acks. Ack after append means a crash
 // re-delivers a batch; saving states with the acks makes that re-delivery reproduce, not redo.
+import { BeaconError, BreakerCommand, backoffDelay, type HealthEvent } from '@beacon/protocol';
 import {
-  BeaconError,
-  backoffDelay,
-  type BreakerCommand,
-  type CommandResult,
-  type HealthEvent,
-} from '@beacon/protocol';
-import { sleep } from '@beacon/runtime';
-import { isFenced, type EventLog, type Fence } from '@beacon/event-log';
+  createCommandInbox,
+  runUntilFenced,
+  type CommandAnswer,
+  type EventLog,
+  type Fence,
+} from '@beacon/event-log';
 import type { Logger } from 'pino';
 import { createBreakers } from './breakers.js';
 import type { Fleet } from './fleet.js';
@@ -21,7 +20,7 @@ import { STREAMS, byTime, decodeEntry, type GoodEntry, type StreamName } from '.
 import type { BreakerMetrics } from './metrics.js';
 import type { BreakerDefaults } from './settings.js';
 import { adoptFromProjection } from './state.js';
-import { EPOCH_FIELD, type BreakerStore, type ReadReply } from './store.js';
+import { EPOCH_FIELD, GROUP, type BreakerStore, type ReadReply } from './store.js';
 
 export interface LeaderOptions {
   readonly batch: number;
@@ -51,7 +50,7 @@ export interface Leader {
 
 interface PendingReply {
   readonly command: BreakerCommand;
-  readonly result: Omit<CommandResult, 'type' | 'command_id'>;
+  readonly result: CommandAnswer;
   readonly lastEvent: HealthEvent | null;
 }
 
@@ -64,6 +63,16 @@ export function createLeader(deps: LeaderDeps): Leader {
   const logger = deps.logger.child({ component: 'leader' });
   const breakers = createBreakers(deps.defaults);
   const pendingCheckMs = options.pendingCheckMs ?? 1_000;
+  // The command stream is read and acked with probes and outcomes (store.ts: one read, one fenced
+  // commit for states and acks); the inbox gives the TTL answer and publishes the answers.
+  const inbox = createCommandInbox({
+    redis: log.redis,
+    eventLog: log,
+    stream: store.streamKey('commands'),
+    group: GROUP,
+    schema: BreakerCommand,
+    ttlMs: options.commandTtlMs,
+  });
   /** Per MCP, the seq of the last event the log already holds (only during takeover replay). */
   let suppress = new Map<string, number>();
   /** Names with inputs but no registration: do not wait for the fleet again before this time. */
@@ -263,14 +272,10 @@ export function createLeader(deps: LeaderDeps): Leader {
         }
         continue;
       }
-      if (e.command && now - e.command.issued_at > options.commandTtlMs) {
+      const timeout = e.command === undefined ? null : inbox.expired(e.command, now);
+      if (e.command && timeout !== null) {
         metrics.entry(e.stream, 'expired');
-        const message = `command issued ${now - e.command.issued_at} ms ago; not applied`;
-        replies.push({
-          command: e.command,
-          result: { ok: false, error: { code: 'timeout', message } },
-          lastEvent: null,
-        });
+        replies.push({ command: e.command, result: timeout, lastEvent: null });
         continue;
       }
       const evs = breakers.apply(e.name, mcp, e.input, e.time);
@@ -294,13 +299,8 @@ export function createLeader(deps: LeaderDeps): Leader {
     metrics.cycle((performance.now() - started) / 1000);
     for (const r of replies) {
       const offset = r.lastEvent === null ? undefined : offsets.get(r.lastEvent);
-      const result: CommandResult = {
-        type: 'command_result',
-        command_id: r.command.command_id,
-        ...r.result,
-        ...(offset === undefined ? {} : { offset }),
-      };
-      await log.publishSide(result).catch((err: unknown) => {
+      const answer = { ...r.result, ...(offset === undefined ? {} : { offset }) };
+      await inbox.answer(r.command.command_id, answer).catch((err: unknown) => {
         logger.warn({ err, command_id: r.command.command_id }, 'could not publish command result');
       });
     }
@@ -340,24 +340,23 @@ export function createLeader(deps: LeaderDeps): Leader {
   return {
     async run(fence, signal) {
       let attempt = 0;
-      while (!signal.aborted) {
-        try {
+      await runUntilFenced(
+        async () => {
           await recover(fence);
           attempt = 0;
           await loop(fence, signal);
-        } catch (err) {
-          if (isFenced(err)) {
-            logger.warn({ err }, 'fenced out: another breaker holds the lease');
-            return;
-          }
-          if (signal.aborted) return;
-          if (!(err instanceof ReloadNeeded)) {
+        },
+        {
+          signal,
+          onFenced: (err) => logger.warn({ err }, 'fenced out: another breaker holds the lease'),
+          onError(err) {
+            if (err instanceof ReloadNeeded) return 0;
             metrics.error('batch');
             logger.error({ err }, 'breaker batch failed; reloading from Redis');
-            await sleep(backoffDelay(attempt++, 100, 5_000), signal);
-          }
-        }
-      }
+            return backoffDelay(attempt++, 100, 5_000);
+          },
+        },
+      );
     },
     invalidate() {
       reload = true;

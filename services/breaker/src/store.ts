@@ -2,7 +2,7 @@
 // per-MCP state hash and the due-time sorted set, and the fenced commit script that saves a
 // batch's states, due times and acks in one atomic step.
 import type { Keyspace } from '@beacon/protocol';
-import { fencedOr, redisErrorCode, type RedisClient } from '@beacon/event-log';
+import { ensureGroup, fencedOr, type RedisClient } from '@beacon/event-log';
 import { STREAMS, type RawEntry, type StreamName } from './inputs.js';
 
 export const GROUP = 'breaker';
@@ -110,14 +110,8 @@ export function createBreakerStore(
     streamKey: (s) => streamKeys[s],
 
     async ensureGroups() {
-      for (const key of ordered) {
-        try {
-          // From the start of the stream: outcomes reported before the first breaker ran count.
-          await redis.call('XGROUP', 'CREATE', key, GROUP, '0', 'MKSTREAM');
-        } catch (err) {
-          if (redisErrorCode(err) !== 'BUSYGROUP') throw err;
-        }
-      }
+      // From the start of each stream: outcomes reported before the first breaker ran count.
+      for (const key of ordered) await ensureGroup(redis, key, GROUP);
     },
 
     async readPending(count) {
