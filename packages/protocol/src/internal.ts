@@ -56,6 +56,8 @@ export const RegistryCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('remove'), name: McpName, ...CommandCommon }),
   z.object({ type: z.literal('enable'), name: McpName, ...CommandCommon }),
   z.object({ type: z.literal('disable'), name: McpName, ...CommandCommon }),
+  /** Probe now (`POST /api/mcps/:name/probe`); answered with the probe's result. */
+  z.object({ type: z.literal('probe'), name: McpName, ...CommandCommon }),
 ]);
 export type RegistryCommand = z.infer<typeof RegistryCommand>;
 
@@ -85,5 +87,7 @@ export const CommandResult = z.object({
   /** Offset of the last event the command appended (absent when it changed nothing). */
   offset: z.string().optional(),
   error: z.object({ code: CommandErrorCode, message: z.string() }).optional(),
+  /** A `probe` command's result. */
+  probe: ProbeResult.optional(),
 });
 export type CommandResult = z.infer<typeof CommandResult>;

@@ -6,7 +6,7 @@
 import { createCommandInbox, type EventLog, type RedisClient } from '@beacon/event-log';
 import { RegistryCommand, type Keyspace } from '@beacon/protocol';
 import type { Logger } from 'pino';
-import type { Engine } from './engine.js';
+import { ProbeNowRefused, type Engine } from './engine.js';
 import { CommandRefused, planCommand } from './fleet-ops.js';
 import type { RegistryMetrics } from './registry-metrics.js';
 import type { StdioAllowList } from './stdio-commands.js';
@@ -62,6 +62,31 @@ export function startCommandConsumer(options: {
     },
     async handle(command) {
       const name = command.type === 'register' ? command.config.name : command.name;
+      if (command.type === 'probe') {
+        try {
+          const applied = await engine.probeNow(name);
+          metrics.commands.labels(command.type, 'ok').inc();
+          log.info(
+            {
+              command_id: command.command_id,
+              mcp: name,
+              actor: command.actor,
+              outcome: applied.result.outcome,
+              offset: applied.offset,
+            },
+            'probe on request',
+          );
+          return {
+            ok: true,
+            probe: applied.result,
+            ...(applied.offset === undefined ? {} : { offset: applied.offset }),
+          };
+        } catch (err) {
+          if (!(err instanceof ProbeNowRefused)) throw err;
+          metrics.commands.labels(command.type, err.code).inc();
+          return { ok: false, error: { code: err.code, message: err.message } };
+        }
+      }
       try {
         const offset = await engine.withLocks([name], async () => {
           checkStdioCommand(engine.fleet, command, options.stdioCommands);

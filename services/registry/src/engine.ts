@@ -54,9 +54,31 @@ export interface Engine {
   commit(plan: Plan): Promise<string | undefined>;
   /** Runs `fn` holding the locks of `names` (one MCP's decisions never interleave). */
   withLocks<T>(names: readonly string[], fn: () => Promise<T>): Promise<T>;
+  /**
+   * Probe one MCP now (after a probe already in flight) and apply the decision as any probe;
+   * resolves with the result and the offset of the last event it appended. Throws
+   * ProbeNowRefused when the MCP is unknown or disabled.
+   */
+  probeNow(name: string): Promise<ProbeApplied>;
   /** Schedules every MCP's probes and the re-probe poller. */
   start(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface ProbeApplied {
+  readonly result: ProbeResult;
+  /** Offset of the last event the decision appended (absent when nothing changed). */
+  readonly offset?: string;
+}
+
+export class ProbeNowRefused extends Error {
+  override readonly name = 'ProbeNowRefused';
+  constructor(
+    readonly code: 'not_found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Spread first probes over the interval by name, so a restart does not probe all at once. */
@@ -284,11 +306,30 @@ export function createEngine(
     metrics.probeSeconds.observe(seconds);
   };
 
-  const runProbe = async (
+  // The probe in flight per MCP, so that a manual probe can wait for it and go next.
+  const running = new Map<string, Promise<ProbeApplied | undefined>>();
+
+  const runProbe = (
     name: string,
-    kind: 'interval' | 'reprobe',
+    kind: 'interval' | 'reprobe' | 'manual',
     planned: number,
-  ): Promise<void> => {
+  ): Promise<ProbeApplied | undefined> => {
+    const item = fleet.get(name);
+    if (stopped || item === undefined || item.state.disabled || inflight.has(name)) {
+      return Promise.resolve(undefined);
+    }
+    const p = probeOnce(name, kind, planned).finally(() => {
+      if (running.get(name) === p) running.delete(name);
+    });
+    running.set(name, p);
+    return p;
+  };
+
+  const probeOnce = async (
+    name: string,
+    kind: 'interval' | 'reprobe' | 'manual',
+    planned: number,
+  ): Promise<ProbeApplied | undefined> => {
     const item = fleet.get(name);
     if (stopped || item === undefined || item.state.disabled || inflight.has(name)) return;
     if (kind === 'interval' && item.state.autoDisabled) return;
@@ -306,7 +347,7 @@ export function createEngine(
       const t0 = performance.now();
       const result = await sessionFor(name).probe(config);
       recordProbe(result, (performance.now() - t0) / 1000);
-      await withLock(name, async () => {
+      return await withLock(name, async (): Promise<ProbeApplied | undefined> => {
         const cur = fleet.get(name);
         // Changed while we probed (update, disable, removal): this result no longer applies.
         if (stopped || cur === undefined || cur.config !== config || cur.state.disabled) return;
@@ -314,8 +355,9 @@ export function createEngine(
         const d = decideProbe(cur.state, result, Date.now(), decideSettings(cur.config));
         const disables = d.next.autoDisabled && !cur.state.autoDisabled;
         if (disables) disabling.add(name);
+        let offset: string | undefined;
         try {
-          await appendAll(d.events);
+          offset = await appendAll(d.events);
           fleet.set(name, { ...cur, state: d.next });
         } finally {
           disabling.delete(name);
@@ -342,6 +384,7 @@ export function createEngine(
           log.info({ mcp: name }, 'MCP re-enabled');
           scheduleNext(name, Date.now());
         }
+        return { result, ...(offset === undefined ? {} : { offset }) };
       });
     } finally {
       sem.release();
@@ -445,10 +488,32 @@ export function createEngine(
     schedulePoll();
   };
 
+  const probeNow = async (name: string): Promise<ProbeApplied> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const item = fleet.get(name);
+      if (item === undefined || stopped) {
+        throw new ProbeNowRefused('not_found', `MCP ${name} is not registered`);
+      }
+      if (item.state.disabled) {
+        throw new ProbeNowRefused('conflict', `MCP ${name} is disabled; enable it to probe it`);
+      }
+      const busy = running.get(name);
+      if (busy !== undefined) {
+        await busy.catch(() => undefined);
+        continue;
+      }
+      const applied = await runProbe(name, 'manual', Date.now());
+      if (applied !== undefined) return applied;
+    }
+    // The MCP kept changing under us (updated or disabled while probing): say so, try later.
+    throw new ProbeNowRefused('conflict', `MCP ${name} changed while it was probed; try again`);
+  };
+
   return Object.freeze({
     fleet,
     commit,
     withLocks,
+    probeNow,
     start,
     async stop() {
       if (stopped) return;

@@ -199,5 +199,8 @@ export function planCommand(
         ],
       };
     }
+    case 'probe':
+      // Not a fleet change: the command consumer runs it through the engine (probeNow).
+      throw new CommandRefused('invalid', 'probe is not a fleet change');
   }
 }
