@@ -18,6 +18,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, record, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import { STREAM_FIELD } from '@beacon/protocol';
 
 interface Stack {
   readonly prefix: string;
@@ -152,7 +153,12 @@ describe('stdio without an allow-list', () => {
         issued_at: Date.now(),
         config: { name: 'xadd_mcp', transport: shell(marker) },
       };
-      await conn.xadd(log.keys.registryCommands, '*', 'c', JSON.stringify(command));
+      await conn.xadd(
+        log.keys.registryCommands,
+        '*',
+        STREAM_FIELD.command,
+        JSON.stringify(command),
+      );
       const result = await waitFor(
         () => sides.find((m) => m.type === 'command_result' && m.command_id === id),
         { timeoutMs: 15_000, message: 'command_result' },

@@ -9,6 +9,7 @@ import {
   issuesOf,
   type CommandResult,
   type Keyspace,
+  STREAM_FIELD,
 } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import type { Engine } from './engine.js';
@@ -50,7 +51,7 @@ export function startCommandConsumer(options: {
 
   const handle = async (id: string, fields: string[]): Promise<void> => {
     // Field `c` by contract; any single field is accepted so a hand-written XADD still works.
-    const at = fields.indexOf('c');
+    const at = fields.indexOf(STREAM_FIELD.command);
     const raw = at >= 0 && at % 2 === 0 ? fields[at + 1] : fields[1];
     let json: unknown;
     try {
