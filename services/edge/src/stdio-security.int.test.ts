@@ -17,7 +17,13 @@ import {
 } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken, record, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import {
+  mintToken,
+  record,
+  startEdgeProcess,
+  type EdgeProcess,
+  checkRestAnswer,
+} from './test-support.js';
 import { STREAM_FIELD } from '@beacon/protocol';
 
 interface Stack {
@@ -109,7 +115,8 @@ async function call(s: Stack, method: string, path: string, body?: unknown, toke
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) as Answer['json'], text } satisfies Answer;
+  const json = checkRestAnswer(method, path, res.status, JSON.parse(text) as Answer['json']);
+  return { status: res.status, json, text } satisfies Answer;
 }
 
 const shell = (marker: string) => ({
