@@ -12,7 +12,7 @@
 //   re-opens on the first failed or slow one.
 // - An MCP the projection does not know (or whose row cannot be read) is permitted: the breaker
 //   only protects what it tracks, and a gateway must not fail closed because of its monitor.
-import type { CircuitState } from '@beacon/protocol';
+import { encodeField, type CircuitState } from '@beacon/protocol';
 
 export type PermitDecision =
   | { readonly kind: 'permitted' }
@@ -51,13 +51,15 @@ export function permitFromRow(
 /**
  * Take one HALF_OPEN trial. KEYS: 1 the MCP's projection hash, 2 the trial counter
  * (keyspace().breakerTrials(name, seq)). ARGV: 1 seq, 2 budget, 3 budget renewal (ms).
+ * Field values are compared in the event log's storage encoding (`encodeField`, JSON: the Lua
+ * decodes `breaker` with cjson).
  * Returns 1 (permitted), 0 (budget used up, or circuit open), or -1 when the circuit is no longer
  * in that half-open period (the caller's view is stale: re-read the row and decide again).
  */
 export const TRIAL_PERMIT_LUA = `
 local state = redis.call('HGET', KEYS[1], 'circuit_state')
-if state ~= '"half_open"' then
-  if state == '"open"' then return 0 end
+if state ~= '${encodeField('half_open' satisfies CircuitState)}' then
+  if state == '${encodeField('open' satisfies CircuitState)}' then return 0 end
   return -1
 end
 local raw = redis.call('HGET', KEYS[1], 'breaker')

@@ -1,6 +1,8 @@
 // Encoding between Redis replies and typed values: projection rows, stream entries, bus payloads.
 import {
   BeaconError,
+  decodeField,
+  encodeField,
   isOffset,
   LogEvent,
   McpStatus,
@@ -8,13 +10,20 @@ import {
   type StoredEvent,
 } from '@beacon/protocol';
 
+/**
+ * The field codec of projection and worker-state hashes (JSON per field). It lives in
+ * @beacon/protocol so runtime-neutral readers (the client's permit check) need no Redis client;
+ * this package re-exports it as the event log's storage encoding.
+ */
+export { decodeField, decodeFieldOrNull, encodeField } from '@beacon/protocol';
+
 /** Flatten a projection patch into HSET field/value pairs (values JSON-encoded). */
 export function patchArgs(patch: ProjectionPatch): string[] {
   if (patch.op === 'remove') return [];
   const out: string[] = [];
   for (const [field, value] of Object.entries(patch.fields)) {
     if (value === undefined) continue;
-    out.push(field, JSON.stringify(value));
+    out.push(field, encodeField(value));
   }
   return out;
 }
@@ -23,7 +32,7 @@ export function patchArgs(patch: ProjectionPatch): string[] {
 export function decodeRow(name: string, flat: readonly string[]): McpStatus {
   const obj: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) {
-    obj[flat[i] as string] = JSON.parse(flat[i + 1] as string) as unknown;
+    obj[flat[i] as string] = decodeField(flat[i + 1] as string);
   }
   const parsed = McpStatus.safeParse(obj);
   if (!parsed.success) {

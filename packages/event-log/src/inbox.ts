@@ -19,7 +19,7 @@
 //   Acking commands here, outside that script, would break that atomicity; so the breaker takes
 //   parse, TTL and answer from the inbox and keeps its own read and its atomic ack.
 import type { CommandResult } from '@beacon/protocol';
-import { backoffDelay, describeIssues, issuesOf } from '@beacon/protocol';
+import { backoffDelay, describeIssues, issuesOf, STREAM_FIELD } from '@beacon/protocol';
 import type { z } from 'zod';
 import { redisErrorCode } from './errors.js';
 import type { EventLog, RedisClient } from './types.js';
@@ -48,7 +48,8 @@ export type ParsedCommand<C> =
       readonly answer: CommandResult | null;
     };
 
-export const COMMAND_FIELD = 'c';
+/** The field a command entry's JSON is in (the contract's `c`). */
+export const COMMAND_FIELD = STREAM_FIELD.command;
 
 export interface ParseOptions {
   /** Field holding the JSON (default `c`). */

@@ -17,3 +17,4 @@ export {
   type ParsedCommand,
 } from './inbox.js';
 export { runUntilFenced, type UntilFencedOptions } from './until-fenced.js';
+export { decodeField, decodeFieldOrNull, encodeField } from './codec.js';

@@ -10,3 +10,6 @@ export * from './patterns.js';
 export * from './errors.js';
 export * from './figures.js';
 export * from './backoff.js';
+export * from './heartbeat.js';
+export * from './storage.js';
+export * from './rest.js';

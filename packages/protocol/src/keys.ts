@@ -73,3 +73,15 @@ export function keyspace(options: KeyspaceOptions = {}): Keyspace {
     edge: (id: string) => k(`edge:${id}`),
   });
 }
+
+/**
+ * The one field of an entry on each internal stream, holding the message JSON: `c` on the command
+ * streams (registryCommands, breakerCommands), `p` on probes, `o` on outcomes. Gateways not
+ * written in TypeScript use the same names (see the README).
+ */
+export const STREAM_FIELD = Object.freeze({
+  command: 'c',
+  probe: 'p',
+  outcome: 'o',
+} as const);
+export type StreamField = (typeof STREAM_FIELD)[keyof typeof STREAM_FIELD];

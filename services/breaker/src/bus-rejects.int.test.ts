@@ -2,7 +2,7 @@
 // the live channel) are counted in beacon_bus_messages_rejected_total on /metrics and acked (not
 // left pending for every later leader), and the breaker keeps applying valid input afterwards.
 import type { EventLog } from '@beacon/event-log';
-import type { BreakerCommand } from '@beacon/protocol';
+import { STREAM_FIELD, type BreakerCommand } from '@beacon/protocol';
 import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,8 +59,13 @@ describe('malformed bus messages on the breaker', () => {
 
   it('counts garbage on every stream and the live channel, acks it, and still applies valid input', async () => {
     expect(await counts()).toEqual({ commands: 0, probes: 0, outcomes: 0, live: 0 });
-    await redis.xadd(log.keys.breakerCommands, '*', 'c', '{not json');
-    await redis.xadd(log.keys.probes, '*', 'p', JSON.stringify({ mcp_name: name, ok: 'maybe' }));
+    await redis.xadd(log.keys.breakerCommands, '*', STREAM_FIELD.command, '{not json');
+    await redis.xadd(
+      log.keys.probes,
+      '*',
+      STREAM_FIELD.probe,
+      JSON.stringify({ mcp_name: name, ok: 'maybe' }),
+    );
     await redis.xadd(log.keys.outcomes, '*', 'x', '{}'); // not even the right field
     await redis.publish(log.keys.live, '{"o":"x"}');
     const want = { commands: 1, probes: 1, outcomes: 1, live: 1 };
@@ -76,7 +81,7 @@ describe('malformed bus messages on the breaker', () => {
     await redis.xadd(
       log.keys.probes,
       '*',
-      'p',
+      STREAM_FIELD.probe,
       JSON.stringify({
         mcp_name: name,
         ok: false,
@@ -90,7 +95,7 @@ describe('malformed bus messages on the breaker', () => {
     await redis.xadd(
       log.keys.outcomes,
       '*',
-      'o',
+      STREAM_FIELD.outcome,
       JSON.stringify({ mcp_name: name, outcome: 'failure', latency_ms: 3, at: Date.now() }),
     );
     const opened = await events.waitForHealth(name, 'circuit_opened');
@@ -108,7 +113,7 @@ describe('malformed bus messages on the breaker', () => {
       actor: 'alice',
       issued_at: Date.now(),
     };
-    await redis.xadd(log.keys.breakerCommands, '*', 'c', JSON.stringify(reset));
+    await redis.xadd(log.keys.breakerCommands, '*', STREAM_FIELD.command, JSON.stringify(reset));
     const closed = await events.waitForHealth(name, 'circuit_closed');
     expect(await events.waitForResult(reset.command_id)).toMatchObject({
       ok: true,

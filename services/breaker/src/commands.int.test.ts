@@ -4,6 +4,7 @@
 import { PROCESS_METRICS } from '@beacon/runtime';
 import type { EventLog } from '@beacon/event-log';
 import type { BreakerCommand } from '@beacon/protocol';
+import { STREAM_FIELD } from '@beacon/protocol';
 import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,14 +40,14 @@ describe('breaker commands and bad input', () => {
       actor: 'alice',
       issued_at: issuedAt,
     };
-    await redis.xadd(log.keys.breakerCommands, '*', 'c', JSON.stringify(c));
+    await redis.xadd(log.keys.breakerCommands, '*', STREAM_FIELD.command, JSON.stringify(c));
     return c.command_id;
   };
   const fail = (mcp = name) =>
     redis.xadd(
       log.keys.outcomes,
       '*',
-      'o',
+      STREAM_FIELD.outcome,
       JSON.stringify({ mcp_name: mcp, outcome: 'failure', latency_ms: 3, at: Date.now() }),
     );
   const metrics = () => fetch(`http://127.0.0.1:${breaker.port}/metrics`).then((r) => r.text());
@@ -108,16 +109,21 @@ describe('breaker commands and bad input', () => {
 
   it('drops, counts and acks bad entries on every stream and keeps working', async () => {
     await command('reset');
-    await redis.xadd(log.keys.outcomes, '*', 'o', 'not json');
+    await redis.xadd(log.keys.outcomes, '*', STREAM_FIELD.outcome, 'not json');
     await redis.xadd(log.keys.outcomes, '*', 'x', '{}');
     await redis.xadd(
       log.keys.outcomes,
       '*',
-      'o',
+      STREAM_FIELD.outcome,
       JSON.stringify({ mcp_name: 'a b', outcome: 'meh' }),
     );
-    await redis.xadd(log.keys.probes, '*', 'p', JSON.stringify({ mcp_name: name }));
-    await redis.xadd(log.keys.breakerCommands, '*', 'c', JSON.stringify({ type: 'explode' }));
+    await redis.xadd(log.keys.probes, '*', STREAM_FIELD.probe, JSON.stringify({ mcp_name: name }));
+    await redis.xadd(
+      log.keys.breakerCommands,
+      '*',
+      STREAM_FIELD.command,
+      JSON.stringify({ type: 'explode' }),
+    );
     await fail();
     await fail();
     const opened = await events.waitForHealth(name, 'circuit_opened', 3);

@@ -8,6 +8,7 @@ import {
   describeIssues,
   issuesOf,
   type BreakerCommand as Command,
+  STREAM_FIELD,
 } from '@beacon/protocol';
 import { parseCommandEntry } from '@beacon/event-log';
 import type { z } from 'zod';
@@ -16,7 +17,11 @@ import type { BreakerInput } from './decide.js';
 export type StreamName = 'commands' | 'probes' | 'outcomes';
 /** Commands first within the same millisecond: an operator's word precedes traffic. */
 export const STREAMS: readonly StreamName[] = ['commands', 'probes', 'outcomes'];
-const FIELD: Record<StreamName, string> = { commands: 'c', probes: 'p', outcomes: 'o' };
+const FIELD: Record<StreamName, string> = {
+  commands: STREAM_FIELD.command,
+  probes: STREAM_FIELD.probe,
+  outcomes: STREAM_FIELD.outcome,
+};
 
 export type RawEntry = readonly [id: string, fields: readonly string[]];
 

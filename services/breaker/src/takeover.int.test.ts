@@ -19,6 +19,7 @@ import {
   register,
   startBreakerInProcess,
 } from './test-support.js';
+import { STREAM_FIELD } from '@beacon/protocol';
 
 describe('breaker takeover', () => {
   let redisServer: RedisHandle;
@@ -96,7 +97,7 @@ describe('breaker takeover', () => {
     const tx = redis.multi();
     for (let i = 0; i < 3; i++) {
       const o = { mcp_name: name, outcome: 'failure', latency_ms: 5, at: Date.now() };
-      tx.xadd(log.keys.outcomes, '*', 'o', JSON.stringify(o));
+      tx.xadd(log.keys.outcomes, '*', STREAM_FIELD.outcome, JSON.stringify(o));
     }
     await tx.exec();
     await running;

@@ -1,7 +1,7 @@
 // Unit tests of the worker's pure parts: stream entry decoding and batch order, the due-time
 // schedule, and the fleet fold from the log.
 import { describe, expect, it } from 'vitest';
-import type { McpConfig, StoredEvent } from '@beacon/protocol';
+import { STREAM_FIELD, type McpConfig, type StoredEvent } from '@beacon/protocol';
 import { createDueTimes } from './due.js';
 import { createFleet } from './fleet.js';
 import { byTime, decodeEntry, type GoodEntry } from './inputs.js';
@@ -10,7 +10,7 @@ const outcome = JSON.stringify({ mcp_name: 'a', outcome: 'failure', latency_ms: 
 
 describe('decodeEntry', () => {
   it('decodes a good outcome and times it by its stream id', () => {
-    const e = decodeEntry('outcomes', ['1700000000123-4', ['o', outcome]]);
+    const e = decodeEntry('outcomes', ['1700000000123-4', [STREAM_FIELD.outcome, outcome]]);
     expect(e).toMatchObject({
       ok: true,
       name: 'a',
@@ -21,8 +21,12 @@ describe('decodeEntry', () => {
 
   it.each([
     ['no field', ['x', outcome], /no field "o"/],
-    ['not JSON', ['o', '{'], /not JSON/],
-    ['bad shape', ['o', JSON.stringify({ mcp_name: 'a', outcome: 'meh' })], /outcome/],
+    ['not JSON', [STREAM_FIELD.outcome, '{'], /not JSON/],
+    [
+      'bad shape',
+      [STREAM_FIELD.outcome, JSON.stringify({ mcp_name: 'a', outcome: 'meh' })],
+      /outcome/,
+    ],
   ])('turns an entry with %s into a bad entry with a reason', (_what, fields, reason) => {
     const e = decodeEntry('outcomes', ['1-0', fields]);
     expect(e.ok).toBe(false);
@@ -31,7 +35,7 @@ describe('decodeEntry', () => {
 
   it('decodes a breaker command as a command input', () => {
     const c = { type: 'reset', name: 'a', command_id: 'c1', actor: 'bob', issued_at: 5 };
-    const e = decodeEntry('commands', ['9-0', ['c', JSON.stringify(c)]]);
+    const e = decodeEntry('commands', ['9-0', [STREAM_FIELD.command, JSON.stringify(c)]]);
     expect(e).toMatchObject({
       ok: true,
       input: { type: 'command', command: 'reset', actor: 'bob', command_id: 'c1' },

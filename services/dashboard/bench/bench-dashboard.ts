@@ -5,7 +5,7 @@
 // latency, and checks that the page applied every event (count, offsets and final rows equal to
 // the edge's projection). A program that prints figures, not a timed test.
 import { parseArgs } from 'node:util';
-import type { LogEventInput, McpStatus } from '@beacon/protocol';
+import { McpListResponse, type LogEventInput } from '@beacon/protocol';
 import type { Page } from 'playwright-core';
 import '../src/diagnostics.js';
 import { launchBrowser } from '../src/test-support/browser.js';
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     const res = await fetch(`${stack.baseUrl}/api/mcps`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    const edgeRows = ((await res.json()) as { mcps: McpStatus[] }).mcps;
+    const edgeRows = McpListResponse.parse(await res.json()).mcps;
     const edgeMap = new Map(
       edgeRows.map((r) => [r.name, [r.name, r.updated_offset, r.health_status, r.circuit_state]]),
     );

@@ -1,7 +1,14 @@
 // HTTP calls the dashboard makes: who-am-I, event history, admin writes (edge) and the demo fleet's
 // fault switches (demo-mcp control API). Every answer is validated; failures become ApiError with
 // the server's own message so the UI can show it verbatim.
-import { LogEvent, McpStatus, Offset } from '@beacon/protocol';
+import {
+  EventsBackwardResponse,
+  McpListResponse,
+  SessionResponse,
+  type EventsBackwardResponse as EventsPage,
+  type LogEvent,
+  type McpStatus,
+} from '@beacon/protocol';
 import { z } from 'zod';
 
 export class ApiError extends Error {
@@ -14,21 +21,8 @@ export class ApiError extends Error {
   }
 }
 
-export const Session = z.object({
-  sub: z.string(),
-  role: z.enum(['viewer', 'admin']),
-  mcps: z.array(z.string()).nullable().optional(),
-  exp: z.number().nullable().optional(),
-  auth: z.boolean().optional(),
-  /** The demo fleet's control API, when the edge knows it (demo mode). */
-  demo_control_url: z.string().nullable().optional(),
-  demo: z
-    .object({ control_url: z.string().optional(), url: z.string().optional() })
-    .loose()
-    .nullable()
-    .optional(),
-});
-export type Session = z.infer<typeof Session>;
+/** `GET /api/session` as the edge sends it (the contract lives in @beacon/protocol). */
+export type Session = SessionResponse;
 
 export interface HistoryEntry {
   readonly offset: string;
@@ -88,21 +82,11 @@ export function createApi(base: string, getToken: () => string | null): Api {
     return res.json();
   };
 
-  const HistoryItem = z.union([
-    // `{offset, event}` as stored, or a wire message carrying its own offset.
-    z.object({ offset: Offset, event: LogEvent }),
-    LogEvent.and(z.object({ offset: Offset })).transform((m) => ({ offset: m.offset, event: m })),
-  ]);
-  const HistoryBody = z.object({
-    events: z.array(HistoryItem),
-    // Cursors: raw offsets for unscoped tokens, sealed (opaque) ones for scoped tokens.
-    next: z.string().min(1).max(512).nullable().optional(),
-    next_before: z.string().min(1).max(512).nullable().optional(),
-    more: z.boolean().optional(),
-  });
-  const events = async (query: Record<string, string>): Promise<z.infer<typeof HistoryBody>> => {
+  const events = async (query: Record<string, string>): Promise<EventsPage> => {
     const q = new URLSearchParams(query);
-    const parsed = HistoryBody.safeParse(await call('GET', `/api/events?${q.toString()}`));
+    const parsed = EventsBackwardResponse.safeParse(
+      await call('GET', `/api/events?${q.toString()}`),
+    );
     if (!parsed.success) {
       throw new ApiError(200, `unexpected /api/events answer: ${parsed.error.message}`);
     }
@@ -111,7 +95,7 @@ export function createApi(base: string, getToken: () => string | null): Api {
 
   return {
     async session() {
-      return Session.parse(await call('GET', '/api/session'));
+      return SessionResponse.parse(await call('GET', '/api/session'));
     },
     async history(mcp, limit) {
       // Newest first from the head of the log, following the edge's cursor while it says more.
@@ -119,8 +103,9 @@ export function createApi(base: string, getToken: () => string | null): Api {
       let before = 'latest';
       for (let page = 0; page < HISTORY_PAGES && newest.length < limit; page++) {
         const body = await events({ mcp, before, limit: String(limit - newest.length) });
-        newest.push(...body.events);
-        if (body.more !== true || !body.next_before) break;
+        // Each event as the WebSocket delivers it live (offset and epoch included).
+        newest.push(...body.events.map((event) => ({ offset: event.offset, event })));
+        if (!body.more || body.next_before === null) break;
         before = body.next_before;
       }
       // Oldest first, as the detail view lists and extends it with live events.
@@ -132,15 +117,9 @@ export function createApi(base: string, getToken: () => string | null): Api {
     circuit: (name, action) =>
       call('POST', `/api/mcps/${encodeURIComponent(name)}/circuit`, { action }),
     async fleet() {
-      const body = await call('GET', '/api/mcps');
-      const parsed = z
-        .union([
-          z.array(McpStatus),
-          z.object({ mcps: z.array(McpStatus) }).transform((b) => b.mcps),
-        ])
-        .safeParse(body);
+      const parsed = McpListResponse.safeParse(await call('GET', '/api/mcps'));
       if (!parsed.success) throw new ApiError(200, 'unexpected /api/mcps answer');
-      return parsed.data;
+      return parsed.data.mcps;
     },
   };
 }

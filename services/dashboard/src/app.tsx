@@ -198,9 +198,7 @@ function Dashboard({
   const live = useLive(store);
   const prefs = usePrefs();
   const admin = session.role === 'admin';
-  const [demoUrl] = useState(() =>
-    demoControlUrl(session.demo_control_url ?? session.demo?.control_url ?? session.demo?.url),
-  );
+  const [demoUrl] = useState(() => demoControlUrl());
   const demo = useDemo(admin ? demoUrl : null);
   const [filter, setFilter] = useState<FleetFilter>(DEFAULT_FILTER);
   const deferredFilter = useDeferredValue(filter);

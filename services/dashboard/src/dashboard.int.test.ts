@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './diagnostics.js';
 import { launchBrowser, watchConsole, type Browser } from './test-support/browser.js';
 import { REPO, startStack, type Stack } from './test-support/stack.js';
+import { McpListResponse, EventsForwardResponse } from '@beacon/protocol';
 
 const ARTIFACTS = join(REPO, 'test-artifacts/dashboard');
 const DEMO_SERVERS = 6;
@@ -69,7 +70,7 @@ beforeAll(async () => {
       const r = await fetch(`${stack.baseUrl}/api/mcps`, {
         headers: { authorization: `Bearer ${await stack.token('viewer')}` },
       });
-      const body = (await r.json()) as { mcps: { name: string; health_status: string }[] };
+      const body = McpListResponse.parse(await r.json());
       names = body.mcps.map((m) => m.name).sort();
       return (
         body.mcps.length === DEMO_SERVERS && body.mcps.every((m) => m.health_status === 'healthy')
@@ -320,7 +321,7 @@ describe('dashboard in Chromium against the real stack', () => {
         const r = await fetch(`${stack.baseUrl}/api/events?since=${start}&limit=1000`, {
           headers: { authorization: `Bearer ${viewer}` },
         });
-        const body = (await r.json()) as { events: { offset: string }[] };
+        const body = EventsForwardResponse.parse(await r.json());
         return body.events.map((e) => e.offset);
       };
       const pageOffsets = (): Promise<string[]> =>

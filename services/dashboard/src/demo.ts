@@ -1,12 +1,12 @@
 // Demo mode: when the stack runs the demo MCP fleet, the dashboard can flip its fault switches.
-// The control API URL comes from the edge's session (if it knows it) or from `?demo=<url>` in the
-// page URL (remembered in localStorage). The server list is loaded once and after every switch.
+// The control API URL comes from `?demo=<url>` in the page URL (remembered in localStorage); the
+// edge's session does not carry it. The server list is loaded once and after every switch.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createDemoApi, type DemoServer, type FaultMode } from './api.js';
 
 const KEY = 'beacon.demo';
 
-export function demoControlUrl(fromSession: string | null | undefined): string | null {
+export function demoControlUrl(): string | null {
   const url = new URL(window.location.href);
   const param = url.searchParams.get('demo');
   if (param !== null) {
@@ -20,7 +20,6 @@ export function demoControlUrl(fromSession: string | null | undefined): string |
     }
     if (param !== '' && param !== 'off') return param;
   }
-  if (fromSession) return fromSession;
   try {
     return window.localStorage.getItem(KEY);
   } catch {

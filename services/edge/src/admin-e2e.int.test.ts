@@ -15,7 +15,13 @@ import {
   withinBudget,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken, record, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import {
+  mintToken,
+  record,
+  startEdgeProcess,
+  type EdgeProcess,
+  checkRestAnswer,
+} from './test-support.js';
 
 const NAME = 'billing_mcp';
 /** Long on purpose: the connection count must reach system_metrics without waiting for these. */
@@ -83,7 +89,8 @@ async function call(method: string, path: string, body?: unknown, token = admin)
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  const json = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, json: checkRestAnswer(method, path, res.status, json) };
 }
 
 interface LoggedEvent {

@@ -13,6 +13,7 @@ import {
   startTestBed,
   type InProcessEdge,
   type TestBed,
+  checkRestAnswer,
 } from './test-support.js';
 
 let bed: TestBed;
@@ -49,7 +50,8 @@ async function call(
         ? {}
         : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  const json = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, json: checkRestAnswer(method, path, res.status, json) };
 }
 
 const billing = {

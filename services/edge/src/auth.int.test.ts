@@ -5,6 +5,7 @@ import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/tes
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, registration, statusChange } from './bench/seed.js';
 import { logFor, mintToken, record, startEdge, type InProcessEdge } from './test-support.js';
+import { McpListResponse } from '@beacon/protocol';
 
 let redis: RedisHandle;
 let edge: InProcessEdge;
@@ -165,6 +166,7 @@ describe('viewers and the admin API', () => {
       headers: { authorization: `Bearer ${viewer}` },
     });
     expect(read.status).toBe(200);
+    McpListResponse.parse(await read.json());
     const anon = await fetch(`${edge.http}/api/mcps`);
     expect(anon.status).toBe(401);
     expect(anon.headers.get('www-authenticate')).toMatch(/Bearer/);

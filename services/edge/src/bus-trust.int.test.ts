@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, statusChange } from './bench/seed.js';
 import { mintToken, record, startTestBed, type TestBed } from './test-support.js';
+import { McpListResponse } from '@beacon/protocol';
 
 let bed: TestBed;
 let token: string;
@@ -74,7 +75,7 @@ describe('forged events on the live channel', () => {
     const res = await fetch(`${edge.http}/api/mcps`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(((await res.json()) as { offset: string }).offset).toBe(e2.offset);
+    expect(McpListResponse.parse(await res.json()).offset).toBe(e2.offset);
     client.close();
   });
 });

@@ -12,6 +12,7 @@ import {
   type CommandErrorCode,
   type CommandResult,
   type Keyspace,
+  STREAM_FIELD,
 } from '@beacon/protocol';
 import type { Logger } from 'pino';
 
@@ -86,7 +87,15 @@ export function createCommandBus(options: {
       waiting.set(id, { resolve, reject, timer });
     });
     try {
-      await redis.xadd(stream, 'MAXLEN', '~', STREAM_MAXLEN, '*', 'c', JSON.stringify(command));
+      await redis.xadd(
+        stream,
+        'MAXLEN',
+        '~',
+        STREAM_MAXLEN,
+        '*',
+        STREAM_FIELD.command,
+        JSON.stringify(command),
+      );
     } catch (err) {
       const w = waiting.get(id);
       if (w !== undefined) {

@@ -5,13 +5,11 @@
 // shares through Redis (SET NX: the first edge picks it), and may page with it on any edge.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { RedisClient } from '@beacon/event-log';
-import { BeaconError, isOffset } from '@beacon/protocol';
+import { BeaconError, isOffset, MAX_CURSOR_LENGTH } from '@beacon/protocol';
 
 const PREFIX = 'c1.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** Longest cursor accepted (an offset and an epoch sealed are far below this). */
-export const MAX_CURSOR_LENGTH = 512;
 
 export interface CursorCodec {
   seal(epoch: string, offset: string): Promise<string>;

@@ -1,11 +1,17 @@
 // `GET /api/events?before=` on a real edge and a real Redis: recent history newest first, read
 // backwards from the stream (the edge's ring is tiny here, so nothing comes from memory), with
 // the `mcp=` filter scanning a bounded number of entries per request and a cursor to continue.
-import { compareOffsets, type LogEventInput } from '@beacon/protocol';
+import { compareOffsets, type LogEventInput, EventsBackwardResponse } from '@beacon/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, registration, statusChange } from './bench/seed.js';
 import { BACKWARD_SCAN_CAP } from './history.js';
-import { mintToken, startTestBed, type InProcessEdge, type TestBed } from './test-support.js';
+import {
+  mintToken,
+  startTestBed,
+  type InProcessEdge,
+  type TestBed,
+  checkRestAnswer,
+} from './test-support.js';
 
 const RARE = 'rare_mcp';
 /** Busy MCPs whose events bury the rare one's. */
@@ -61,7 +67,11 @@ async function get(query: string): Promise<{ status: number; body: Page }> {
   const res = await fetch(`${edge.http}/api/events?${query}`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  return { status: res.status, body: (await res.json()) as Page };
+  const body = (await res.json()) as Page;
+  return {
+    status: res.status,
+    body: checkRestAnswer('GET', `/api/events?${query}`, res.status, body),
+  };
 }
 
 const offsets = (p: Page): string[] => p.events.map((e) => e.offset);
@@ -119,7 +129,7 @@ describe('GET /api/events?before=', () => {
     const res = await fetch(`${edge.http}/api/events?before=latest&limit=7`, {
       headers: { authorization: `Bearer ${scoped}` },
     });
-    const body = (await res.json()) as Page;
+    const body = EventsBackwardResponse.parse(await res.json()) as Page;
     expect(body.events).toHaveLength(7);
     expect(body.events.every((e) => e.mcp_name === mcpName(0))).toBe(true);
   });

@@ -8,6 +8,7 @@ import {
   type CommandResult,
   type LogEventInput,
   type McpConfig,
+  STREAM_FIELD,
 } from '@beacon/protocol';
 import { Redis } from 'ioredis';
 
@@ -107,7 +108,7 @@ export function startFakeWorker(log: EventLog, redisUrl: string): FakeWorker {
       for (const [stream, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
           cursors[stream] = id;
-          const raw = fields[fields.indexOf('c') + 1] as string;
+          const raw = fields[fields.indexOf(STREAM_FIELD.command) + 1] as string;
           await log.publishSide(await apply(raw));
           handled++;
         }

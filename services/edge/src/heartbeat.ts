@@ -3,18 +3,11 @@
 // A change in the connection count is written soon (nudge) rather than at the next interval:
 // otherwise a page that just connected reads "0 connections" for up to a whole interval.
 import type { RedisClient } from '@beacon/event-log';
-import type { Keyspace } from '@beacon/protocol';
+import type { EdgeHeartbeat, Keyspace } from '@beacon/protocol';
 import type { Logger } from 'pino';
 
-export interface EdgeFigures {
-  readonly id: string;
-  readonly connections: number;
-  readonly messages_out: number;
-  readonly bytes_out: number;
-  readonly drops: number;
-  readonly ready: boolean;
-  readonly started_at: string;
-}
+/** The figures of one heartbeat (the contract `EdgeHeartbeat` in @beacon/protocol), less `at`. */
+export type EdgeFigures = Readonly<Omit<EdgeHeartbeat, 'at'>>;
 
 /** Delay of a nudged heartbeat: coalesces the connects and closes of a burst into one write. */
 const NUDGE_MS = 250;
@@ -46,7 +39,8 @@ export function createHeartbeat(options: {
   let failing = false;
 
   async function write(): Promise<void> {
-    const value = JSON.stringify({ ...options.figures(), at: new Date().toISOString() });
+    const beat: EdgeHeartbeat = { ...options.figures(), at: new Date().toISOString() };
+    const value = JSON.stringify(beat);
     try {
       await redis.multi().set(keys.edge(id), value, 'PX', ttlMs).hset(keys.edges, id, value).exec();
       if (failing) log.info('heartbeat written again');

@@ -3,7 +3,13 @@
 import type { LogEventInput } from '@beacon/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, registration, statusChange } from './bench/seed.js';
-import { mintToken, startTestBed, type InProcessEdge, type TestBed } from './test-support.js';
+import {
+  mintToken,
+  startTestBed,
+  type InProcessEdge,
+  type TestBed,
+  checkRestAnswer,
+} from './test-support.js';
 
 const RARE = 'rare_mcp';
 let bed: TestBed;
@@ -43,7 +49,7 @@ async function get(query: string): Promise<Page> {
     headers: { authorization: `Bearer ${token}` },
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as Page;
+  return checkRestAnswer('GET', `/api/events?${query}`, res.status, (await res.json()) as Page);
 }
 
 describe('history across a corrupt stream entry', () => {

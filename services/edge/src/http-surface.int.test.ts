@@ -9,6 +9,7 @@ import { startRedis, uniquePrefix, type RedisHandle } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, registration } from './bench/seed.js';
 import { logFor, mintToken, startEdge, type InProcessEdge } from './test-support.js';
+import { McpListResponse } from '@beacon/protocol';
 
 let redis: RedisHandle;
 let edge: InProcessEdge;
@@ -137,6 +138,7 @@ describe('security headers', () => {
   it('API answers may do nothing in a browser and send no Referer', async () => {
     const a = await ask('/api/mcps', 'localhost', { authorization: `Bearer ${token}` });
     expect(a.status).toBe(200);
+    McpListResponse.parse(JSON.parse(a.body));
     expect(a.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(a.headers['referrer-policy']).toBe('no-referrer');
     expect(a.headers['x-content-type-options']).toBe('nosniff');

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyspace } from '@beacon/protocol';
+import { keyspace, EdgeHeartbeat } from '@beacon/protocol';
 import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpName, registration } from './bench/seed.js';
@@ -119,7 +119,11 @@ describe('health, readiness, metrics, heartbeat', () => {
       },
       { message: 'heartbeat with one connection' },
     );
-    expect(JSON.parse(beat)).toMatchObject({ id, connections: 1, ready: true });
+    expect(EdgeHeartbeat.parse(JSON.parse(beat))).toMatchObject({
+      id,
+      connections: 1,
+      ready: true,
+    });
     expect(await edge.redis.pttl(keys.edge(id))).toBeGreaterThan(0);
     r.close();
   });

@@ -14,6 +14,7 @@ import {
   type InProcessEdge,
   type TestBed,
 } from './test-support.js';
+import { McpListResponse } from '@beacon/protocol';
 
 let bed: TestBed;
 let token: string;
@@ -70,7 +71,7 @@ describe('resume from an offset this edge has not mirrored yet', () => {
     const behind = await fetch(`${slow.edge.http}/api/mcps`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(((await behind.json()) as { offset: string }).offset).toBe(initial.offset);
+    expect(McpListResponse.parse(await behind.json()).offset).toBe(initial.offset);
     expect(resumed.messages).toEqual([]);
     slow.release();
 

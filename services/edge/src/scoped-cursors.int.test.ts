@@ -5,7 +5,13 @@
 import { isOffset, type LogEventInput } from '@beacon/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mcpName, registration, statusChange } from './bench/seed.js';
-import { mintToken, startTestBed, type InProcessEdge, type TestBed } from './test-support.js';
+import {
+  mintToken,
+  startTestBed,
+  type InProcessEdge,
+  type TestBed,
+  checkRestAnswer,
+} from './test-support.js';
 
 let bed: TestBed;
 let edge: InProcessEdge;
@@ -50,7 +56,11 @@ async function get(
   const res = await fetch(`${base}/api/events?${query}`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  return { status: res.status, body: (await res.json()) as Page };
+  const body = (await res.json()) as Page;
+  return {
+    status: res.status,
+    body: checkRestAnswer('GET', `/api/events?${query}`, res.status, body),
+  };
 }
 
 it('a scoped token gets sealed cursors and pages on with them, forward and backward', async () => {

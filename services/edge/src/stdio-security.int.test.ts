@@ -17,7 +17,14 @@ import {
 } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken, record, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import {
+  mintToken,
+  record,
+  startEdgeProcess,
+  type EdgeProcess,
+  checkRestAnswer,
+} from './test-support.js';
+import { STREAM_FIELD } from '@beacon/protocol';
 
 interface Stack {
   readonly prefix: string;
@@ -108,7 +115,8 @@ async function call(s: Stack, method: string, path: string, body?: unknown, toke
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: JSON.parse(text) as Answer['json'], text } satisfies Answer;
+  const json = checkRestAnswer(method, path, res.status, JSON.parse(text) as Answer['json']);
+  return { status: res.status, json, text } satisfies Answer;
 }
 
 const shell = (marker: string) => ({
@@ -152,7 +160,12 @@ describe('stdio without an allow-list', () => {
         issued_at: Date.now(),
         config: { name: 'xadd_mcp', transport: shell(marker) },
       };
-      await conn.xadd(log.keys.registryCommands, '*', 'c', JSON.stringify(command));
+      await conn.xadd(
+        log.keys.registryCommands,
+        '*',
+        STREAM_FIELD.command,
+        JSON.stringify(command),
+      );
       const result = await waitFor(
         () => sides.find((m) => m.type === 'command_result' && m.command_id === id),
         { timeoutMs: 15_000, message: 'command_result' },

@@ -2,7 +2,13 @@
 // in-process edges, cleanup), in-process and child-process edges, and recording WebSocket clients (plain, and one that resumes on another edge
 // after every close, like @beacon/client does). Test-only.
 import { createEventLog, type EventLog } from '@beacon/event-log';
-import type { McpStatus } from '@beacon/protocol';
+import {
+  EventsBackwardResponse,
+  EventsForwardResponse,
+  McpListResponse,
+  SessionResponse,
+  type McpStatus,
+} from '@beacon/protocol';
 import { createMetrics } from '@beacon/runtime';
 import {
   freePort,
@@ -24,6 +30,37 @@ import { createEdge, type Edge } from './edge.js';
 import { defaultAllowedHosts } from './hosts.js';
 
 export const SECRET = 'integration-test-secret-0123456789';
+
+/**
+ * The @beacon/protocol schema a successful GET of `path` (query included) must meet: the REST
+ * contracts the dashboard relies on. Null for other requests.
+ */
+export function restContract(
+  method: string,
+  path: string,
+): { parse(value: unknown): unknown } | null {
+  if (method.toUpperCase() !== 'GET') return null;
+  const url = new URL(path, 'http://edge.invalid');
+  switch (url.pathname) {
+    case '/api/session':
+      return SessionResponse;
+    case '/api/mcps':
+      return McpListResponse;
+    case '/api/events':
+      return url.searchParams.has('before') ? EventsBackwardResponse : EventsForwardResponse;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Parse a REST answer with its contract (see restContract) when it is a 200; throws, failing the
+ * test, when the edge sent something the schema does not accept. Returns the JSON unchanged.
+ */
+export function checkRestAnswer<T>(method: string, path: string, status: number, json: T): T {
+  if (status === 200) restContract(method, path)?.parse(json);
+  return json;
+}
 
 /** @beacon/testing's mintToken, signed with the edge tests' SECRET unless told otherwise. */
 export const mintToken = (claims: TestTokenClaims, secret = SECRET): Promise<string> =>

@@ -5,6 +5,7 @@ import { startRedis, uniquePrefix, waitFor, type RedisHandle } from '@beacon/tes
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLeadingHarness, type Harness } from './test-support.js';
+import { STREAM_FIELD } from '@beacon/protocol';
 
 let redis: RedisHandle;
 let h: Harness;
@@ -29,8 +30,8 @@ const rejected = (source: string): number =>
   );
 
 it('counts a garbage command entry and a garbage live message, and still answers commands', async () => {
-  await raw.xadd(h.eventLog.keys.registryCommands, '*', 'c', '{not json');
-  await raw.xadd(h.eventLog.keys.registryCommands, '*', 'c', '{"type":"explode"}');
+  await raw.xadd(h.eventLog.keys.registryCommands, '*', STREAM_FIELD.command, '{not json');
+  await raw.xadd(h.eventLog.keys.registryCommands, '*', STREAM_FIELD.command, '{"type":"explode"}');
   await waitFor(() => rejected('commands') === 2, { message: 'two command rejects counted' });
   await raw.publish(h.eventLog.keys.live, '{"o":"x"}');
   await waitFor(() => rejected('live') === 1, { message: 'live reject counted' });

@@ -4,7 +4,13 @@
 // of auto-disabled MCPs (sorted set), and the probe-result stream the breaker reads. Every write
 // goes through one fenced script, so a deposed leader cannot touch any of it.
 import { fencedOr, type Fence, type RedisClient } from '@beacon/event-log';
-import { McpConfigInput, type Keyspace, type McpConfig, type ProbeResult } from '@beacon/protocol';
+import {
+  McpConfigInput,
+  type Keyspace,
+  type McpConfig,
+  type ProbeResult,
+  STREAM_FIELD,
+} from '@beacon/protocol';
 import type { Owner } from './fleet-ops.js';
 
 /**
@@ -24,7 +30,7 @@ while i <= #ARGV do
   elseif op == 'Z' then redis.call('ZADD', KEYS[3], ARGV[i + 2], ARGV[i + 1]); i = i + 3
   elseif op == 'R' then redis.call('ZREM', KEYS[3], ARGV[i + 1]); i = i + 2
   elseif op == 'P' then
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'p', ARGV[i + 1]); i = i + 2
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', '${STREAM_FIELD.probe}', ARGV[i + 1]); i = i + 2
   else return redis.error_reply('unknown op ' .. tostring(op)) end
 end
 return 1

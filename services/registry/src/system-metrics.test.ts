@@ -48,4 +48,18 @@ describe('countEdges', () => {
     );
     expect(figures).toEqual({ edges: 3, connections: 7 });
   });
+
+  it('given alive edges whose figures break the contract, then they count without connections', () => {
+    const at = new Date().toISOString();
+    const figures = countEdges(
+      {
+        ok: JSON.stringify({ connections: 2, at }),
+        negative: JSON.stringify({ connections: -5, at }),
+        text: JSON.stringify({ connections: '9', at }),
+        nothing: 'null',
+      },
+      new Set(['ok', 'negative', 'text', 'nothing']),
+    );
+    expect(figures).toEqual({ edges: 4, connections: 2 });
+  });
 });

@@ -4,7 +4,13 @@
 // (not only at the publish tick) so a client connecting or an edge joining or dying shows up
 // within about a second, not a whole interval later.
 import type { EventLog, RedisClient } from '@beacon/event-log';
-import { fleetFigures, type Keyspace, type McpStatus, type SystemMetrics } from '@beacon/protocol';
+import {
+  EdgeHeartbeat,
+  fleetFigures,
+  type Keyspace,
+  type McpStatus,
+  type SystemMetrics,
+} from '@beacon/protocol';
 import type { Logger } from 'pino';
 
 export interface EdgeFigures {
@@ -12,11 +18,25 @@ export interface EdgeFigures {
   readonly connections: number;
 }
 
+/** The parts of an edge heartbeat the registry reads, each checked on its own. */
+const BeatConnections = EdgeHeartbeat.pick({ connections: true });
+const BeatTime = EdgeHeartbeat.pick({ at: true });
+
+/** A heartbeat's JSON; undefined when it is not JSON (then no part of the contract is met). */
+function beatJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Edge heartbeats (written by services/edge): hash `keys.edges` maps edge id → JSON
- * `{connections, messages_out, drops, at, ...}`, and each edge refreshes a TTL'd key
+ * Edge heartbeats (written by services/edge, contract `EdgeHeartbeat` in @beacon/protocol): hash
+ * `keys.edges` maps edge id → heartbeat JSON, and each edge refreshes a TTL'd key
  * `keys.edge(id)` with the same value. An edge counts while its TTL key lives; hash fields whose
- * key is gone are leftovers of edges that died without cleaning up.
+ * key is gone are leftovers of edges that died without cleaning up. Only the fields read here
+ * are checked, so an edge writing more (or fewer other) figures still counts.
  */
 export function countEdges(
   heartbeats: Readonly<Record<string, string>>,
@@ -27,13 +47,8 @@ export function countEdges(
   for (const [id, raw] of Object.entries(heartbeats)) {
     if (!alive.has(id)) continue;
     edges++;
-    try {
-      const beat = JSON.parse(raw) as { connections?: unknown };
-      if (typeof beat.connections === 'number' && beat.connections >= 0)
-        connections += beat.connections;
-    } catch {
-      // Alive but unreadable figures: count the edge, not its connections.
-    }
+    // Alive but unreadable figures: count the edge, not its connections.
+    connections += BeatConnections.safeParse(beatJson(raw)).data?.connections ?? 0;
   }
   return { edges, connections };
 }
@@ -45,13 +60,9 @@ const EDGE_SCAN_MS = 1_000;
 const LEFTOVER_MS = 10 * 60_000;
 
 function leftover(raw: string, now: number): boolean {
-  try {
-    const at = (JSON.parse(raw) as { at?: unknown }).at;
-    const ms = typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : NaN;
-    return !(now - ms < LEFTOVER_MS);
-  } catch {
-    return true;
-  }
+  const at = BeatTime.safeParse(beatJson(raw)).data?.at;
+  const ms = at === undefined ? NaN : Date.parse(at);
+  return !(now - ms < LEFTOVER_MS);
 }
 
 export function computeSystemMetrics(

@@ -16,6 +16,7 @@ import {
   type McpStatus,
   type RegistryCommand,
   type StoredEvent,
+  STREAM_FIELD,
 } from '@beacon/protocol';
 import type { z } from 'zod';
 import { createLogger } from '@beacon/runtime';
@@ -126,7 +127,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     sides,
     async command(body, actor = 'alice') {
       const command = { ...body, command_id: randomUUID(), actor, issued_at: Date.now() };
-      await observer.xadd(observerLog.keys.registryCommands, '*', 'c', JSON.stringify(command));
+      await observer.xadd(
+        observerLog.keys.registryCommands,
+        '*',
+        STREAM_FIELD.command,
+        JSON.stringify(command),
+      );
       return waitFor(
         () =>
           sides.find(
@@ -157,7 +163,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     async probes() {
       const entries = await observer.xrange(observerLog.keys.probes, '-', '+');
-      return entries.map(([, f]) => ProbeResult.parse(JSON.parse(f[1]!)));
+      return entries.map(([, f]) =>
+        ProbeResult.parse(JSON.parse(f[f.indexOf(STREAM_FIELD.probe) + 1]!)),
+      );
     },
     async waitTail(name, tail, timeoutMs = 15_000) {
       return waitFor(

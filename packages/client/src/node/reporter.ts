@@ -1,7 +1,14 @@
 // The gateway outcome reporter for Node (`@beacon/client/node`): batches call outcomes onto the
 // outcomes stream (one pipelined XADD per outcome, MAXLEN ~) and answers "is a call to this MCP
 // permitted?" from the projection (see ../permit.ts for the semantics).
-import { CircuitState, keyspace, McpName, parseOrThrow } from '@beacon/protocol';
+import {
+  CircuitState,
+  decodeFieldOrNull,
+  keyspace,
+  McpName,
+  parseOrThrow,
+  STREAM_FIELD,
+} from '@beacon/protocol';
 import { Redis, type Cluster } from 'ioredis';
 import { TRIAL_PERMIT_LUA, permitFromRow, type PermitDecision } from '../permit.js';
 import {
@@ -61,15 +68,6 @@ interface CachedRow {
   readonly until: number;
 }
 
-function parseJson(raw: string | null): unknown {
-  if (raw === null) return null;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return null;
-  }
-}
-
 export function createOutcomeReporter(options: OutcomeReporterOptions): OutcomeReporter {
   if ((options.redis === undefined) === (options.url === undefined)) {
     throw new TypeError('createOutcomeReporter: pass exactly one of `redis` or `url`');
@@ -97,7 +95,8 @@ export function createOutcomeReporter(options: OutcomeReporterOptions): OutcomeR
     onError: options.onError,
     async send(batch) {
       const p = redis.pipeline();
-      for (const json of batch) p.xadd(keys.outcomes, 'MAXLEN', '~', maxLen, '*', 'o', json);
+      for (const json of batch)
+        p.xadd(keys.outcomes, 'MAXLEN', '~', maxLen, '*', STREAM_FIELD.outcome, json);
       const results = (await p.exec()) ?? [];
       const failed = results.find(([err]) => err !== null);
       if (failed) throw failed[0] as Error;
@@ -109,8 +108,8 @@ export function createOutcomeReporter(options: OutcomeReporterOptions): OutcomeR
     const hit = cache.get(name);
     if (hit !== undefined && hit.until > now) return hit;
     const [stateRaw, breakerRaw] = await redis.hmget(keys.mcp(name), 'circuit_state', 'breaker');
-    const circuit = CircuitState.safeParse(parseJson(stateRaw ?? null)).data ?? null;
-    const breaker = parseJson(breakerRaw ?? null) as Record<string, number | string | null> | null;
+    const circuit = CircuitState.safeParse(decodeFieldOrNull(stateRaw)).data ?? null;
+    const breaker = decodeFieldOrNull(breakerRaw) as Record<string, number | string | null> | null;
     const row = { state: circuit, decision: permitFromRow(circuit, breaker), until: now + cacheMs };
     if (cache.size > 10_000) cache.clear();
     cache.set(name, row);

@@ -1,0 +1,71 @@
+// Answers of the edge's REST API (services/edge/src/admin.ts, history.ts), exactly as the edge
+// sends them. The edge's tests parse its answers with these; the dashboard validates with them.
+import { z } from 'zod';
+import {
+  HealthEventMessage,
+  McpRegisteredMessage,
+  McpRemovedMessage,
+  McpStatusChangeMessage,
+  McpUpdatedMessage,
+} from './messages.js';
+import { McpStatus } from './mcp.js';
+import { Offset } from './offset.js';
+
+/** Longest history cursor the edge hands out or accepts (a sealed cursor is far below this). */
+export const MAX_CURSOR_LENGTH = 512;
+
+/** A history cursor: an offset for unscoped tokens, an opaque sealed string for scoped ones. */
+export const HistoryCursor = z.string().min(1).max(MAX_CURSOR_LENGTH);
+
+/** `GET /api/session`: who the token is. */
+export const SessionResponse = z.object({
+  sub: z.string(),
+  role: z.enum(['viewer', 'admin']),
+  /** Name patterns the token may see; null = every MCP. */
+  mcps: z.array(z.string()).nullable(),
+  /** Expiry in epoch seconds; null = never (auth off). */
+  exp: z.number().nullable(),
+  /** Whether the edge checks tokens at all. */
+  auth: z.boolean(),
+});
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+/** `GET /api/mcps`: the rows the token may see (configs redacted) and where the mirror is. */
+export const McpListResponse = z.object({
+  mcps: z.array(McpStatus),
+  offset: Offset,
+  epoch: z.string().min(1),
+});
+export type McpListResponse = z.infer<typeof McpListResponse>;
+
+/** One event of a history page: the log event with its offset and epoch, as on the WebSocket. */
+export const HistoryEvent = z.discriminatedUnion('type', [
+  McpStatusChangeMessage,
+  HealthEventMessage,
+  McpRegisteredMessage,
+  McpUpdatedMessage,
+  McpRemovedMessage,
+]);
+export type HistoryEvent = z.infer<typeof HistoryEvent>;
+
+/** `GET /api/events?since=…` (or neither since nor before): oldest first, `next` continues. */
+export const EventsForwardResponse = z.object({
+  events: z.array(HistoryEvent),
+  epoch: z.string().min(1),
+  next: HistoryCursor,
+  more: z.boolean(),
+});
+export type EventsForwardResponse = z.infer<typeof EventsForwardResponse>;
+
+/** `GET /api/events?before=…`: newest first; `next_before` null once the log start was read. */
+export const EventsBackwardResponse = z.object({
+  events: z.array(HistoryEvent),
+  epoch: z.string().min(1),
+  next_before: HistoryCursor.nullable(),
+  more: z.boolean(),
+});
+export type EventsBackwardResponse = z.infer<typeof EventsBackwardResponse>;
+
+/** `GET /api/events`: either page, told apart by its cursor field. */
+export const EventsResponse = z.union([EventsForwardResponse, EventsBackwardResponse]);
+export type EventsResponse = z.infer<typeof EventsResponse>;
