@@ -10,6 +10,7 @@ import {
 } from './messages.js';
 import { McpStatus } from './mcp.js';
 import { Offset } from './offset.js';
+import { ProbeResult } from './internal.js';
 
 /** Longest history cursor the edge hands out or accepts (a sealed cursor is far below this). */
 export const MAX_CURSOR_LENGTH = 512;
@@ -69,3 +70,13 @@ export type EventsBackwardResponse = z.infer<typeof EventsBackwardResponse>;
 /** `GET /api/events`: either page, told apart by its cursor field. */
 export const EventsResponse = z.union([EventsForwardResponse, EventsBackwardResponse]);
 export type EventsResponse = z.infer<typeof EventsResponse>;
+
+/** `POST /api/mcps/:name/probe`: the probe's result and the row after its decision. */
+export const ProbeNowResponse = z.object({
+  command_id: z.string(),
+  /** Offset of the last event the probe's decision appended; null when nothing changed. */
+  offset: z.string().nullable(),
+  probe: ProbeResult,
+  mcp: McpStatus.nullable(),
+});
+export type ProbeNowResponse = z.infer<typeof ProbeNowResponse>;

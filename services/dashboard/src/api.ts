@@ -4,6 +4,7 @@
 import {
   EventsBackwardResponse,
   McpListResponse,
+  ProbeNowResponse,
   SessionResponse,
   type EventsBackwardResponse as EventsPage,
   type LogEvent,
@@ -44,6 +45,8 @@ export interface Api {
   update(name: string, patch: unknown): Promise<unknown>;
   remove(name: string): Promise<unknown>;
   circuit(name: string, action: CircuitAction): Promise<unknown>;
+  /** Recheck now: one probe at once; its result and the row after it. */
+  probe(name: string): Promise<ProbeNowResponse>;
   fleet(): Promise<McpStatus[]>;
 }
 
@@ -116,6 +119,13 @@ export function createApi(base: string, getToken: () => string | null): Api {
     remove: (name) => call('DELETE', `/api/mcps/${encodeURIComponent(name)}`),
     circuit: (name, action) =>
       call('POST', `/api/mcps/${encodeURIComponent(name)}/circuit`, { action }),
+    async probe(name) {
+      const parsed = ProbeNowResponse.safeParse(
+        await call('POST', `/api/mcps/${encodeURIComponent(name)}/probe`, {}),
+      );
+      if (!parsed.success) throw new ApiError(200, 'unexpected probe answer');
+      return parsed.data;
+    },
     async fleet() {
       const parsed = McpListResponse.safeParse(await call('GET', '/api/mcps'));
       if (!parsed.success) throw new ApiError(200, 'unexpected /api/mcps answer');

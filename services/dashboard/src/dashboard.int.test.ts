@@ -405,6 +405,12 @@ describe('dashboard in Chromium against the real stack', () => {
       await page.waitForSelector('[data-detail="extra_mcp"] dd:has-text("750 ms")', {
         timeout: 30_000,
       });
+      // Recheck now: one probe at once, its result in the actions' status line.
+      await page.click('[data-detail="extra_mcp"] [data-action="recheck"]');
+      await page.waitForSelector(
+        '[data-detail="extra_mcp"] section.admin [role="status"]:has-text("Recheck: healthy")',
+        { timeout: 30_000 },
+      );
       await page.click('[data-detail="extra_mcp"] button:has-text("Disable")');
       await page.waitForSelector('.card[data-mcp="extra_mcp"].disabled', { timeout: 30_000 });
       await page.click('[data-detail="extra_mcp"] button:has-text("Enable")');

@@ -54,12 +54,16 @@ export interface AdminDeps {
   readonly hosts: HostPolicy;
   readonly cursors: CursorCodec;
   readonly maxBodyBytes: number;
+  /** BEACON_COMMAND_TIMEOUT_MS: how long a worker may take to answer a command. */
+  readonly commandTimeoutMs: number;
   readonly latestMetrics: () => SystemMetricsMessage | null;
   readonly metrics: EdgeMetrics;
   readonly logger: Logger;
 }
 
 const CircuitBody = z.strictObject({ action: z.enum(['force_open', 'force_closed', 'reset']) });
+/** `POST /api/mcps/:name/probe` takes no options: an empty body or `{}`. */
+const ProbeBody = z.strictObject({});
 /** An offset, or a sealed cursor a scoped token was handed (cursors.ts). */
 const Cursor = z.union([
   Offset,
@@ -265,6 +269,32 @@ export function mountAdmin(deps: AdminDeps): void {
       const name = nameParam(info, p);
       mayWrite(p, name);
       return answer(await commands.registry({ type: 'remove', name }, p.sub), 200, name);
+    }),
+  );
+
+  // Recheck now: one probe at once, answered with its result once its decision is mirrored.
+  app.post(
+    '/api/mcps/:name/probe',
+    route(1, true, async (info, b) => {
+      const p = await principalOf(info);
+      requireAdmin(p);
+      const name = nameParam(info, p);
+      mayWrite(p, name);
+      if (b !== null && b.length > 0) parseOrThrow(ProbeBody, body(b, info), 'probe request');
+      // The registry may wait for a probe in flight, then runs its own: up to two MCP timeouts.
+      const mcpTimeout = mirror.row(name)?.config?.timeout_ms ?? 0;
+      const result = await commands.registry(
+        { type: 'probe', name },
+        p.sub,
+        Math.max(deps.commandTimeoutMs, 2 * mcpTimeout + deps.commandTimeoutMs),
+      );
+      metrics.command(result.ok ? 'ok' : (result.error?.code ?? 'failed'));
+      if (!result.ok) throw commandError(result);
+      if (result.offset !== undefined) await mirror.reached(result.offset, MIRROR_WAIT_MS);
+      return json(
+        200,
+        `{"command_id":${JSON.stringify(result.command_id)},"offset":${JSON.stringify(result.offset ?? null)},"probe":${JSON.stringify(result.probe ?? null)},"mcp":${mirror.rowJson(name) ?? 'null'}}`,
+      );
     }),
   );
 

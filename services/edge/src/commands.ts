@@ -26,7 +26,8 @@ export type BreakerCommandBody = Distribute<BreakerCommand>;
 
 export interface CommandBus {
   readonly pending: number;
-  registry(command: RegistryCommandBody, actor: string): Promise<CommandResult>;
+  /** `timeoutMs` overrides the bus's answer timeout (e.g. a probe waits for the MCP's timeout). */
+  registry(command: RegistryCommandBody, actor: string, timeoutMs?: number): Promise<CommandResult>;
   breaker(command: BreakerCommandBody, actor: string): Promise<CommandResult>;
   /** Feed every `command_result` seen on the side channel. */
   resolve(result: CommandResult): void;
@@ -70,7 +71,11 @@ export function createCommandBus(options: {
   const waiting = new Map<string, Waiter>();
   let closed: string | null = null;
 
-  async function dispatch(target: CommandTarget, command: RegistryCommand | BreakerCommand) {
+  async function dispatch(
+    target: CommandTarget,
+    command: RegistryCommand | BreakerCommand,
+    waitMs = timeoutMs,
+  ) {
     if (closed !== null) throw new BeaconError('unavailable', closed);
     const id = command.command_id;
     const stream = target === 'registry' ? keys.registryCommands : keys.breakerCommands;
@@ -80,10 +85,10 @@ export function createCommandBus(options: {
         reject(
           new BeaconError(
             'timeout',
-            `no ${target} worker answered command ${id} (${command.type}) within ${timeoutMs} ms; is the ${target} running?`,
+            `no ${target} worker answered command ${id} (${command.type}) within ${waitMs} ms; is the ${target} running?`,
           ),
         );
-      }, timeoutMs);
+      }, waitMs);
       waiting.set(id, { resolve, reject, timer });
     });
     try {
@@ -121,8 +126,12 @@ export function createCommandBus(options: {
     get pending() {
       return waiting.size;
     },
-    registry: (body, actor) =>
-      dispatch('registry', parseOrThrow(RegistryCommand, { ...body, ...meta(actor) }, 'command')),
+    registry: (body, actor, waitMs) =>
+      dispatch(
+        'registry',
+        parseOrThrow(RegistryCommand, { ...body, ...meta(actor) }, 'command'),
+        waitMs,
+      ),
     breaker: (body, actor) =>
       dispatch('breaker', parseOrThrow(BreakerCommand, { ...body, ...meta(actor) }, 'command')),
     resolve(result) {

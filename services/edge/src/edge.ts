@@ -205,6 +205,7 @@ export function createEdge(options: EdgeOptions): Edge {
     hosts,
     cursors: createCursorCodec(redis, `${eventLog.keys.base}:cursor-key`),
     maxBodyBytes: settings.maxBodyBytes,
+    commandTimeoutMs: settings.commandTimeoutMs,
     latestMetrics: () => latestMetrics,
     metrics,
     logger,

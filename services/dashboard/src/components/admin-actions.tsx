@@ -1,7 +1,7 @@
 // Admin controls for one MCP (enable/disable, edit, remove, circuit force/reset) and, in demo
 // mode, its demo server's fault switch. Rendered only for admin tokens; the edge enforces the
 // same rule server-side, this just keeps viewers from seeing buttons that would fail.
-import type { McpStatus } from '@beacon/protocol';
+import type { McpStatus, ProbeResult } from '@beacon/protocol';
 import { useState } from 'react';
 import {
   FAULT_MODES,
@@ -16,6 +16,7 @@ type Outcome = { readonly ok: boolean; readonly text: string } | null;
 export function useAction(): {
   busy: string | null;
   outcome: Outcome;
+  /** `fn` may resolve with the text to show; default `<label>: done`. */
   run: (label: string, fn: () => Promise<unknown>) => Promise<boolean>;
 } {
   const [busy, setBusy] = useState<string | null>(null);
@@ -24,8 +25,8 @@ export function useAction(): {
     setBusy(label);
     setOutcome(null);
     try {
-      await fn();
-      setOutcome({ ok: true, text: `${label}: done` });
+      const text = await fn();
+      setOutcome({ ok: true, text: typeof text === 'string' ? text : `${label}: done` });
       return true;
     } catch (err) {
       setOutcome({
@@ -38,6 +39,14 @@ export function useAction(): {
     }
   };
   return { busy, outcome, run };
+}
+
+/** What one probe on request found, in a line. */
+export function describeProbe(p: ProbeResult): string {
+  const took = p.latency_ms === null ? '' : ` in ${Math.round(p.latency_ms)} ms`;
+  if (p.ok) return `Recheck: healthy${took}${p.outcome === 'slow' ? ' (slow)' : ''}`;
+  if (p.outcome === 'auth_failed') return `Recheck: credentials rejected${took}`;
+  return `Recheck: ${p.status}${took}${p.error === null ? '' : ` — ${p.error}`}`;
 }
 
 const CIRCUIT_ACTIONS: readonly { action: CircuitAction; label: string }[] = [
@@ -78,6 +87,19 @@ export function AdminActions({
               }
             >
               {row.enabled ? 'Disable' : 'Enable'}
+            </button>
+            <button
+              type="button"
+              disabled={busy !== null || (!row.enabled && !row.auto_disabled)}
+              title={
+                row.enabled || row.auto_disabled ? 'Probe this MCP now' : 'Enable it to probe it'
+              }
+              data-action="recheck"
+              onClick={() =>
+                void run('Recheck', async () => describeProbe((await api.probe(name)).probe))
+              }
+            >
+              Recheck now
             </button>
             <button type="button" disabled={busy !== null} onClick={() => onEdit(row)}>
               Edit…
