@@ -13,3 +13,4 @@ export * from './backoff.js';
 export * from './heartbeat.js';
 export * from './storage.js';
 export * from './rest.js';
+export * from './alerts.js';

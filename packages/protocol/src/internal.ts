@@ -1,6 +1,7 @@
 // Messages on Beacon's internal streams: probe results (registry → breaker), gateway call
 // outcomes (gateways → breaker), admin commands (edge → workers) and their results.
 import { z } from 'zod';
+import { DeliveryResult } from './alerts.js';
 import { McpConfig, McpConfigPatch } from './mcp.js';
 import { HealthStatus, McpName } from './status.js';
 
@@ -89,5 +90,7 @@ export const CommandResult = z.object({
   error: z.object({ code: CommandErrorCode, message: z.string() }).optional(),
   /** A `probe` command's result. */
   probe: ProbeResult.optional(),
+  /** A notifier `test_channel` command's delivery. */
+  delivery: DeliveryResult.optional(),
 });
 export type CommandResult = z.infer<typeof CommandResult>;

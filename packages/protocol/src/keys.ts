@@ -29,6 +29,9 @@ export interface Keyspace {
   /** Internal streams. */
   readonly registryCommands: string;
   readonly breakerCommands: string;
+  readonly notifierCommands: string;
+  /** Notifier keys (`notifier:<suffix>`): position, alerts, config hashes, channel queues. */
+  readonly notifier: (suffix: string) => string;
   readonly probes: string;
   readonly outcomes: string;
   /** Sorted set of due times (score = epoch ms) owned by a worker role. */
@@ -64,6 +67,8 @@ export function keyspace(options: KeyspaceOptions = {}): Keyspace {
     fence: (role: string) => k(`fence:${role}`),
     registryCommands: k('cmd:registry'),
     breakerCommands: k('cmd:breaker'),
+    notifierCommands: k('cmd:notifier'),
+    notifier: (suffix: string) => k(`notifier:${suffix}`),
     probes: k('probes'),
     outcomes: k('outcomes'),
     due: (role: string) => k(`due:${role}`),
