@@ -326,3 +326,64 @@ export const NotifierCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('delete_silence'), id: AlertId, ...NotifierCommandCommon }),
 ]);
 export type NotifierCommand = z.infer<typeof NotifierCommand>;
+
+/**
+ * The notifier's keys (`keys.notifier(NOTIFIER_KEY.x)`). The notifier alone writes them (fenced);
+ * the edge reads the config hashes (id → JSON, secrets unmasked: mask before answering), the
+ * channel status hash and the history list for /api/alerts/*.
+ */
+export const NOTIFIER_KEY = Object.freeze({
+  channels: 'channels',
+  rules: 'rules',
+  silences: 'silences',
+  /** Hash channel id → ChannelStatus JSON. */
+  channelStatus: 'channel-status',
+  /** List, newest first, capped: DeliveryRecord JSON. */
+  history: 'history',
+  /** Hash: offset and epoch the notifier has processed up to. */
+  position: 'position',
+  /** Hash alert key → AlertState JSON; sorted set alert key → due ms. */
+  alerts: 'alerts',
+  timers: 'timers',
+  /** Hash MCP name → JSON tags (as of the processed position). */
+  mcps: 'mcps',
+  /** Stream per channel: `queue:<channel id>`; hash per channel: `retry:<channel id>`. */
+  queue: (channel: string) => `queue:${channel}`,
+  retry: (channel: string) => `retry:${channel}`,
+} as const);
+
+/** How a channel has been doing (a failing one shows a badge on the dashboard). */
+export const ChannelStatus = z.object({
+  ok: z.boolean(),
+  /** Failed attempts in a row (0 after a success). */
+  consecutive_failures: z.number().int().nonnegative(),
+  failing_since: z.string().nullable(),
+  last_error: z.string().nullable(),
+  last_ok_at: z.string().nullable(),
+  last_attempt_at: z.string().nullable(),
+  /** Notifications waiting in the channel's queue. */
+  queued: z.number().int().nonnegative().default(0),
+});
+export type ChannelStatus = z.infer<typeof ChannelStatus>;
+
+/** One line of the notification history (newest first on the dashboard). */
+export const DeliveryRecord = z.object({
+  at: z.string(),
+  idempotency_key: z.string(),
+  rule_id: z.string(),
+  mcp_name: z.string(),
+  kind: z.string(),
+  state: z.string(),
+  /** `channel` null for records that reached no channel (silenced, suppressed). */
+  channel: z.string().nullable(),
+  /**
+   * `sent`; `retrying` (attempt failed, will retry); `failed` (given up / not retryable);
+   * `silenced` (recorded, not sent); `suppressed` (recovered within `for`: a flap).
+   */
+  result: z.enum(['sent', 'retrying', 'failed', 'silenced', 'suppressed']),
+  status: z.number().int().nullable().default(null),
+  response: z.string().max(600).nullable().default(null),
+  /** The silence that held it back. */
+  silence_id: z.string().nullable().default(null),
+});
+export type DeliveryRecord = z.infer<typeof DeliveryRecord>;
