@@ -14,7 +14,7 @@ import {
   type DecideSettings,
   type McpState,
 } from './decide.js';
-import type { FleetChange, FleetItem, Owner, Plan } from './fleet-ops.js';
+import { healthChecked, type FleetChange, type FleetItem, type Owner, type Plan } from './fleet-ops.js';
 import type { HttpAgents } from './http-transport.js';
 import { createProbeSession, type ProbeSession } from './prober.js';
 import { resolveStdio, type StdioAllowList } from './stdio-commands.js';
@@ -44,6 +44,8 @@ export interface EngineDeps {
   readonly httpAgents?: HttpAgents | undefined;
   /** The stdio allow-list (resolved at every spawn); undefined: only fleet-file stdio runs. */
   readonly stdioCommands?: StdioAllowList | undefined;
+  /** How often modern (2026-07-28) servers' tools are re-listed between probes. */
+  readonly toolsRefreshMs?: number | undefined;
 }
 
 export interface Engine {
@@ -56,6 +58,10 @@ export interface Engine {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Probed on its interval: enabled, not auto-disabled, and `health_check` not off. */
+const probedNormally = (item: FleetItem): boolean =>
+  probesNormally(item.state) && healthChecked(item.config);
 
 /** Spread first probes over the interval by name, so a restart does not probe all at once. */
 export function phaseOf(name: string, intervalMs: number): number {
@@ -185,7 +191,7 @@ export function createEngine(
 
   const scheduleNext = (name: string, after: number): void => {
     const item = fleet.get(name);
-    if (item === undefined || !probesNormally(item.state)) return;
+    if (item === undefined || !probedNormally(item)) return;
     const interval = item.config.probe_interval_ms;
     let next = after + interval;
     const now = Date.now();
@@ -206,7 +212,7 @@ export function createEngine(
 
   const startProbing = (name: string, now: boolean): void => {
     const item = fleet.get(name);
-    if (item === undefined || !probesNormally(item.state)) {
+    if (item === undefined || !probedNormally(item)) {
       clearTimer(name);
       return;
     }
@@ -233,12 +239,14 @@ export function createEngine(
       logger: log,
       ...(deps.httpAgents === undefined ? {} : { httpAgents: deps.httpAgents }),
       resolveStdio: (t) => resolveStdio(deps.stdioCommands, t, fleet.get(name)?.owner === 'file'),
-      onToolsChanged: (count) => {
+      knownProtocolVersion: fleet.get(name)?.state.protocolVersion ?? null,
+      ...(deps.toolsRefreshMs === undefined ? {} : { toolsRefreshMs: deps.toolsRefreshMs }),
+      onToolsChanged: (seen) => {
         void track(
           withLock(name, async () => {
             const cur = fleet.get(name);
             if (cur === undefined || stopped) return;
-            const d = decideTools(cur.state, count, Date.now());
+            const d = decideTools(cur.state, seen, Date.now());
             await appendAll(d.events);
             fleet.set(name, { ...cur, state: d.next });
           }),
@@ -246,7 +254,7 @@ export function createEngine(
       },
       onDropped: () => {
         const item = fleet.get(name);
-        if (item === undefined || !probesNormally(item.state)) return;
+        if (item === undefined || !probedNormally(item)) return;
         // Probe at once to show the drop, but at most once per interval so a crash-looping
         // server cannot turn failure cycles into a busy loop.
         const now = Date.now();
@@ -273,6 +281,7 @@ export function createEngine(
   ): Promise<void> => {
     const item = fleet.get(name);
     if (stopped || item === undefined || item.state.disabled || inflight.has(name)) return;
+    if (!healthChecked(item.config)) return;
     if (kind === 'interval' && item.state.autoDisabled) return;
     if (kind === 'reprobe' && !item.state.autoDisabled) {
       await commitBatch(store.batch(fence).due(name, null));
@@ -362,9 +371,9 @@ export function createEngine(
     saveCounters(batch, name, before?.state, item.state);
     if (change.reprobeAt !== undefined) batch.due(name, change.reprobeAt);
     if (change.reconnect) closeSession(name);
-    if (!probesNormally(item.state)) {
+    if (!probedNormally(item)) {
       clearTimer(name);
-      if (item.state.disabled) closeSession(name);
+      if (item.state.disabled || !healthChecked(item.config)) closeSession(name);
       return;
     }
     const intervalChanged =
