@@ -17,3 +17,18 @@ export function stdioServerArgs(options: {
   if (options.faultFile !== undefined) args.push('--fault-file', options.faultFile);
   return args;
 }
+
+/** The runnable stdio test server of the 2026-07-28 revision (modern-stdio-server.ts). */
+export const modernStdioServerScript: string = fileURLToPath(
+  new URL('../dist/modern-stdio-server.js', import.meta.url),
+);
+
+/** Args for spawning the 2026-07-28 stdio test server (after `modernStdioServerScript`). */
+export function modernStdioServerArgs(options: {
+  readonly name: string;
+  readonly toolsFile?: string;
+}): string[] {
+  const args = [modernStdioServerScript, '--name', options.name];
+  if (options.toolsFile !== undefined) args.push('--tools-file', options.toolsFile);
+  return args;
+}

@@ -14,7 +14,13 @@ import {
   type DecideSettings,
   type McpState,
 } from './decide.js';
-import { healthChecked, type FleetChange, type FleetItem, type Owner, type Plan } from './fleet-ops.js';
+import {
+  healthChecked,
+  type FleetChange,
+  type FleetItem,
+  type Owner,
+  type Plan,
+} from './fleet-ops.js';
 import type { HttpAgents } from './http-transport.js';
 import { createProbeSession, type ProbeSession } from './prober.js';
 import { resolveStdio, type StdioAllowList } from './stdio-commands.js';
@@ -27,6 +33,8 @@ export interface EngineSettings {
   readonly reprobeBaseMs: number;
   readonly reprobeMaxMs: number;
   readonly concurrency: number;
+  /** How often modern (2026-07-28) servers' tools are re-listed between probes (default 60 s). */
+  readonly toolsRefreshMs?: number | undefined;
 }
 
 export interface EngineDeps {
@@ -44,8 +52,6 @@ export interface EngineDeps {
   readonly httpAgents?: HttpAgents | undefined;
   /** The stdio allow-list (resolved at every spawn); undefined: only fleet-file stdio runs. */
   readonly stdioCommands?: StdioAllowList | undefined;
-  /** How often modern (2026-07-28) servers' tools are re-listed between probes. */
-  readonly toolsRefreshMs?: number | undefined;
 }
 
 export interface Engine {
@@ -240,7 +246,7 @@ export function createEngine(
       ...(deps.httpAgents === undefined ? {} : { httpAgents: deps.httpAgents }),
       resolveStdio: (t) => resolveStdio(deps.stdioCommands, t, fleet.get(name)?.owner === 'file'),
       knownProtocolVersion: fleet.get(name)?.state.protocolVersion ?? null,
-      ...(deps.toolsRefreshMs === undefined ? {} : { toolsRefreshMs: deps.toolsRefreshMs }),
+      ...(settings.toolsRefreshMs === undefined ? {} : { toolsRefreshMs: settings.toolsRefreshMs }),
       onToolsChanged: (seen) => {
         void track(
           withLock(name, async () => {

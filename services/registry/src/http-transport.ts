@@ -277,14 +277,16 @@ export function createLeanHttpTransport(
       if (status < 200 || status > 299) {
         if (modern() && status >= 400 && status < 500 && mediaType(res) === 'application/json') {
           // Read for its JSON-RPC error code only (the era decision); the text goes nowhere.
-          const code = await readText(res, MAX_ERROR_BODY).then(
-            (text) => {
-              const e = (JSON.parse(text) as { error?: { code?: unknown; data?: unknown } })
-                .error;
-              return typeof e?.code === 'number' ? { code: e.code, data: e.data } : undefined;
-            },
-            () => undefined,
-          ).catch(() => undefined);
+          const code = await readText(res, MAX_ERROR_BODY)
+            .then(
+              (text) => {
+                const e = (JSON.parse(text) as { error?: { code?: unknown; data?: unknown } })
+                  .error;
+                return typeof e?.code === 'number' ? { code: e.code, data: e.data } : undefined;
+              },
+              () => undefined,
+            )
+            .catch(() => undefined);
           throw new HttpRpcError(status, code?.code, code?.data);
         }
         // The body is never read: whatever a URL answers must not reach last_error (SSRF).

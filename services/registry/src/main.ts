@@ -46,6 +46,7 @@ const registry = createRegistry({
     reprobeBaseMs: config.BEACON_REPROBE_BASE_MS,
     reprobeMaxMs: config.BEACON_REPROBE_MAX_MS,
     concurrency: config.BEACON_PROBE_CONCURRENCY,
+    toolsRefreshMs: config.BEACON_TOOLS_REFRESH_MS,
   },
   probesMaxLen: config.BEACON_PROBES_MAXLEN,
   metricsIntervalMs: config.BEACON_METRICS_INTERVAL_MS,

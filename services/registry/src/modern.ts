@@ -25,7 +25,11 @@ const LEGACY_VERSION = /^2024-|^2025-/;
 export const HEADER_MISMATCH = -32020;
 export const MISSING_CLIENT_CAPABILITY = -32021;
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
-const MODERN_CODES = new Set([HEADER_MISMATCH, MISSING_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION]);
+const MODERN_CODES = new Set([
+  HEADER_MISMATCH,
+  MISSING_CLIENT_CAPABILITY,
+  UNSUPPORTED_PROTOCOL_VERSION,
+]);
 
 const MAX_VERSIONS = 32;
 const MAX_VERSION_LENGTH = 64;
@@ -36,10 +40,19 @@ export const isModernVersion = (v: string): boolean => v >= MODERN_VERSION;
 /** The server does not speak the modern revision: fall back to initialize (not a failure). */
 export class LegacySignal extends Error {
   override readonly name = 'LegacySignal';
+  /** A started stdio transport the legacy handshake may go on with (its server answered). */
+  reuse?: Transport;
 }
 
 /** A JSON-RPC error answer: the SDK's McpError, so probe-errors.ts classifies it as ever. */
 export const RpcError = McpError;
+
+/** Our own per-request timeout (not a server's -32001 answer, which is just an error code). */
+export class RpcTimeout extends McpError {
+  constructor() {
+    super(ErrorCode.RequestTimeout, 'Request timed out');
+  }
+}
 
 /** `_meta` every modern request carries (discover.mdx, "Request"). */
 export function modernMeta(clientName: string): Record<string, unknown> {
@@ -54,7 +67,9 @@ function versionList(raw: unknown): string[] | null {
   if (!Array.isArray(raw)) return null;
   return raw
     .slice(0, MAX_VERSIONS)
-    .filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_VERSION_LENGTH);
+    .filter(
+      (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_VERSION_LENGTH,
+    );
 }
 
 /**
@@ -83,6 +98,8 @@ export function discoverVerdict(outcome: { result: unknown } | { error: unknown 
     return choose(supported);
   }
   const err = outcome.error;
+  // Our own timeout: silence means an outage on HTTP, a legacy server on stdio (the caller's call).
+  if (err instanceof RpcTimeout) throw err;
   const code = rpcCodeOf(err);
   if (code === undefined) {
     if (err instanceof LegacySignal) throw err;
@@ -96,12 +113,13 @@ export function discoverVerdict(outcome: { result: unknown } | { error: unknown 
     throw err;
   }
   if (code === UNSUPPORTED_PROTOCOL_VERSION) {
-    const supported = versionList((rpcDataOf(err) as { supported?: unknown } | undefined)?.supported);
+    const supported = versionList(
+      (rpcDataOf(err) as { supported?: unknown } | undefined)?.supported,
+    );
     if (supported !== null && supported.length > 0) return choose(supported);
     throw err;
   }
-  // Our own timeout: silence means an outage on HTTP, a legacy server on stdio (the caller's call).
-  if (MODERN_CODES.has(code) || code === (ErrorCode.RequestTimeout as number)) throw err;
+  if (MODERN_CODES.has(code)) throw err;
   // -32601, -32600, -32000 "not initialized", …: a legacy server's answer to an unknown request.
   throw new LegacySignal(`JSON-RPC error ${code} on server/discover`);
 }
@@ -212,7 +230,7 @@ export function createRpc(transport: Transport): Rpc {
         signal.addEventListener('abort', onAbort, { once: true });
         timer = setTimeout(() => {
           done();
-          reject(new McpError(ErrorCode.RequestTimeout, 'Request timed out'));
+          reject(new RpcTimeout());
         }, timeout);
         pending.set(id, {
           resolve: (v) => {

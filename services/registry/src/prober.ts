@@ -36,6 +36,7 @@ import {
   LegacySignal,
   MODERN_VERSION,
   modernMeta,
+  RpcTimeout,
   toolsPage,
   type Rpc,
   type ToolShape,
@@ -49,7 +50,6 @@ import {
 } from './probe-errors.js';
 import { resolveStdio, type StdioSpawn } from './stdio-commands.js';
 import { diffTools, digestTools, type ToolDigest, type ToolDiff } from './tool-digest.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 export interface ProbeSessionOptions {
   readonly logger: Logger;
@@ -148,6 +148,24 @@ function makeTransport(
 const sharedValidator = new AjvJsonSchemaValidator();
 
 const DEFAULT_TOOLS_REFRESH_MS = 60_000;
+const NO_ANSWER = 'no answer to server/discover';
+const silentStdio = (err: LegacySignal): boolean => err.message === NO_ANSWER;
+
+/**
+ * A started transport as a fresh one for the SDK Client (its start() would refuse a second
+ * start): the stdio process that answered server/discover goes on to initialize.
+ */
+function adopt(inner: Transport): Transport {
+  const outer: Transport = {
+    start: () => Promise.resolve(),
+    send: (message, options) => inner.send(message, options),
+    close: () => inner.close(),
+  };
+  inner.onmessage = (message, extra) => outer.onmessage?.(message, extra);
+  inner.onclose = () => outer.onclose?.();
+  inner.onerror = (err) => outer.onerror?.(err);
+  return outer;
+}
 /** Pages of tools/list read at most: a server that loops its cursor must not trap us. */
 const MAX_TOOL_PAGES = 100;
 
@@ -166,9 +184,6 @@ interface ModernLive {
   readonly clientName: string;
 }
 type Live = LegacyLive | ModernLive;
-
-const isRequestTimeout = (err: unknown): boolean =>
-  err instanceof McpError && err.code === (ErrorCode.RequestTimeout as number);
 
 export function createProbeSession(name: string, options: ProbeSessionOptions): ProbeSession {
   const log = options.logger.child({ component: 'probe', mcp: name });
@@ -290,6 +305,7 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
     config: McpConfig,
     signal: AbortSignal,
     remaining: () => number,
+    reuse?: Transport,
   ): Promise<LegacyLive> => {
     const client = new Client(
       { name: clientName, version: '1.0.0' },
@@ -305,7 +321,7 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         },
       },
     );
-    const transport = transportFor(config);
+    const transport = reuse === undefined ? transportFor(config) : adopt(reuse);
     const candidate: LegacyLive = { kind: 'legacy', client, transport, version: null };
     // initialize's negotiated revision reaches the transport (HTTP sends it as a header); keep it.
     const setVersion = transport.setProtocolVersion?.bind(transport);
@@ -386,22 +402,33 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         ? Math.min(remaining(), Math.max(200, Math.min(2_000, config.timeout_ms * 0.4)))
         : remaining();
       try {
-        const result = await rpc.request(
-          'server/discover',
-          { _meta: modernMeta(clientName) },
-          { signal, timeout: Math.max(1, wait) },
-        );
-        version = discoverVerdict({ result });
-      } catch (err) {
-        if (err instanceof LegacySignal) throw err;
-        const silent = stdio && !signal.aborted && (ended || isRequestTimeout(err));
         try {
-          version = discoverVerdict({
-            error: silent ? new LegacySignal('no answer to server/discover') : err,
-          });
-        } catch (verdict) {
-          throw verdict instanceof LegacySignal ? verdict : new ConnectFailure(verdict);
+          const result = await rpc.request(
+            'server/discover',
+            { _meta: modernMeta(clientName) },
+            { signal, timeout: Math.max(1, wait) },
+          );
+          version = discoverVerdict({ result });
+        } catch (err) {
+          if (err instanceof LegacySignal) throw err;
+          const silent = stdio && !signal.aborted && (ended || err instanceof RpcTimeout);
+          try {
+            version = discoverVerdict({
+              error: silent ? new LegacySignal(NO_ANSWER) : err,
+            });
+          } catch (verdict) {
+            throw verdict instanceof LegacySignal ? verdict : new ConnectFailure(verdict);
+          }
         }
+      } catch (err) {
+        // A stdio server that answered (and so is alive, with nothing of ours pending) goes on
+        // to initialize in the same process: no second spawn. Silence or an exit: a fresh one.
+        if (err instanceof LegacySignal && stdio && !ended && !silentStdio(err)) {
+          transport.onclose = undefined;
+          transport.onerror = undefined;
+          err.reuse = transport;
+        }
+        throw err;
       }
       const candidate: ModernLive = { kind: 'modern', rpc, transport, version, clientName };
       noteTools(await listTools(candidate, signal, Math.max(1, remaining())));
@@ -417,7 +444,7 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
       live = candidate;
       return candidate;
     } catch (err) {
-      await cleanup();
+      if (!(err instanceof LegacySignal && err.reuse !== undefined)) await cleanup();
       throw err;
     }
   };
@@ -439,8 +466,9 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         era = 'legacy';
         return session;
       } catch (err) {
-        // Detected before, failing now: the server may have changed generation.
-        if (method === undefined && !sse) era = null;
+        // Detected before, answered with an error now: the server may have changed generation
+        // (an outage or a timeout says nothing of that).
+        if (method === undefined && !sse && classify(err).outcome === 'error') era = null;
         throw err;
       }
     }
@@ -449,13 +477,13 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
       era = 'modern';
       return session;
     } catch (err) {
-      if (!(err instanceof LegacySignal)) {
-        if (method === undefined) era = null;
-        throw err;
-      }
+      if (!(err instanceof LegacySignal)) throw err;
       log.debug({ reason: err.message }, 'not a 2026-07-28 server; falling back to initialize');
-      if (method === 'discover') throw new DiscoverUnsupported();
-      const session = await connectLegacy(config, signal, remaining);
+      if (method === 'discover') {
+        if (err.reuse !== undefined) await err.reuse.close().catch(() => undefined);
+        throw new DiscoverUnsupported();
+      }
+      const session = await connectLegacy(config, signal, remaining, err.reuse);
       era = 'legacy';
       return session;
     }

@@ -29,7 +29,10 @@ function canonical(value: unknown, depth = 0): string {
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value).sort();
     return `{${keys
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
+      .map(
+        (k) =>
+          `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`,
+      )
       .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
