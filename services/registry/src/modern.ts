@@ -183,18 +183,20 @@ export interface Rpc {
  */
 export function createRpc(transport: Transport): Rpc {
   let nextId = 1;
-  const pending = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
-  >();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   transport.onmessage = (message: JSONRPCMessage) => {
-    const m = message as { id?: unknown; result?: unknown; error?: unknown; method?: unknown };
+    const m = message as {
+      id?: unknown;
+      result?: unknown;
+      error?: { code?: unknown; message?: unknown; data?: unknown } | null;
+      method?: unknown;
+    };
     if (typeof m.id !== 'number' || m.method !== undefined) return;
     const p = pending.get(m.id);
     if (p === undefined) return;
     pending.delete(m.id);
     if (m.error !== undefined) {
-      const e = m.error as { code?: unknown; message?: unknown; data?: unknown } | null;
+      const e = m.error;
       p.reject(
         new McpError(
           typeof e?.code === 'number' ? e.code : ErrorCode.InternalError,
@@ -208,30 +210,31 @@ export function createRpc(transport: Transport): Rpc {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
+  const asError = (e: unknown, fallback: string): Error =>
+    e instanceof Error ? e : new Error(fallback);
   return {
     fail,
     request(method, params, { signal, timeout }) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
+        if (signal.aborted) {
+          reject(asError(signal.reason, 'aborted'));
+          return;
+        }
+        const timer = setTimeout(() => {
+          done();
+          reject(new RpcTimeout());
+        }, timeout);
+        const onAbort = (): void => {
+          done();
+          reject(asError(signal.reason, 'aborted'));
+        };
         const done = (): void => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           pending.delete(id);
         };
-        const onAbort = (): void => {
-          done();
-          reject(signal.reason ?? new Error('aborted'));
-        };
-        if (signal.aborted) {
-          onAbort();
-          return;
-        }
         signal.addEventListener('abort', onAbort, { once: true });
-        timer = setTimeout(() => {
-          done();
-          reject(new RpcTimeout());
-        }, timeout);
         pending.set(id, {
           resolve: (v) => {
             done();
@@ -242,13 +245,12 @@ export function createRpc(transport: Transport): Rpc {
             reject(e);
           },
         });
-        transport
-          .send({ jsonrpc: '2.0', id, method, params } as JSONRPCMessage)
-          .catch((err: unknown) => {
-            if (!pending.has(id)) return;
-            done();
-            reject(err);
-          });
+        const request: JSONRPCMessage = { jsonrpc: '2.0', id, method, params };
+        transport.send(request).catch((err: unknown) => {
+          if (!pending.has(id)) return;
+          done();
+          reject(asError(err, 'send failed'));
+        });
       });
     },
   };

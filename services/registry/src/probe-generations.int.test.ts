@@ -3,7 +3,7 @@
 // server refusing credentials (auth_failed, not down), a server whose tool schema changes
 // (tools_changed naming the tools), health_check: false (registered, never probed), and every
 // probe_method.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
