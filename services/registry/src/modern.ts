@@ -100,14 +100,15 @@ export function discoverVerdict(outcome: { result: unknown } | { error: unknown 
   const err = outcome.error;
   // Our own timeout: silence means an outage on HTTP, a legacy server on stdio (the caller's call).
   if (err instanceof RpcTimeout) throw err;
+  // Credentials refused says nothing of the era, whatever the body: the probe's failure.
+  const status = httpStatusOf(err);
+  if (status === 401 || status === 403) throw err;
   const code = rpcCodeOf(err);
   if (code === undefined) {
     if (err instanceof LegacySignal) throw err;
-    // HTTP 4xx without a modern JSON-RPC body (401/403 aside: credentials, not era), or a stdio
-    // server that did not answer: legacy. Anything else (5xx, network, our deadline) is the
-    // probe's failure.
-    const status = httpStatusOf(err);
-    if (status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 403) {
+    // HTTP 4xx without a modern JSON-RPC body: legacy. Anything else (5xx, network, our
+    // deadline) is the probe's failure.
+    if (status !== undefined && status >= 400 && status < 500) {
       throw new LegacySignal(`HTTP ${status} without a modern error`);
     }
     throw err;

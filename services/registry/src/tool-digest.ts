@@ -39,10 +39,12 @@ function canonical(value: unknown, depth = 0): string {
 }
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** Per-tool hashes only tell one schema from the next: 64 bits is plenty, and half the memory. */
+const short = (text: string): string => sha(text).slice(0, 16);
 
 export function digestTools(list: readonly ToolShape[]): ToolDigest {
   const entries = list
-    .map((t) => [t.name, sha(canonical(t.inputSchema ?? null))] as const)
+    .map((t) => [t.name, short(canonical(t.inputSchema ?? null))] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const all = createHash('sha256');
   for (const [name, h] of entries) all.update(`${name}\u0000${h}\n`);
