@@ -11,10 +11,13 @@ export function stdioServerArgs(options: {
   readonly name: string;
   readonly tools?: number;
   readonly faultFile?: string;
+  /** Never answer `server/discover` (a 2025 server silent on unknown pre-initialize requests). */
+  readonly silentDiscover?: boolean;
 }): string[] {
   const args = [stdioServerScript, '--name', options.name];
   if (options.tools !== undefined) args.push('--tools', String(options.tools));
   if (options.faultFile !== undefined) args.push('--fault-file', options.faultFile);
+  if (options.silentDiscover === true) args.push('--silent-discover');
   return args;
 }
 

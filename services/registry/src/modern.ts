@@ -184,7 +184,9 @@ export interface Rpc {
  */
 export function createRpc(transport: Transport): Rpc {
   let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  // String ids ("beacon-1"): never one the SDK Client uses (numbers), so a stdio process that
+  // answers server/discover late, after the Client took it over, cannot answer a Client request.
+  const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   transport.onmessage = (message: JSONRPCMessage) => {
     const m = message as {
       id?: unknown;
@@ -192,7 +194,7 @@ export function createRpc(transport: Transport): Rpc {
       error?: { code?: unknown; message?: unknown; data?: unknown } | null;
       method?: unknown;
     };
-    if (typeof m.id !== 'number' || m.method !== undefined) return;
+    if (typeof m.id !== 'string' || m.method !== undefined) return;
     const p = pending.get(m.id);
     if (p === undefined) return;
     pending.delete(m.id);
@@ -216,7 +218,7 @@ export function createRpc(transport: Transport): Rpc {
   return {
     fail,
     request(method, params, { signal, timeout }) {
-      const id = nextId++;
+      const id = `beacon-${nextId++}`;
       return new Promise((resolve, reject) => {
         if (signal.aborted) {
           reject(asError(signal.reason, 'aborted'));

@@ -149,7 +149,6 @@ const sharedValidator = new AjvJsonSchemaValidator();
 
 const DEFAULT_TOOLS_REFRESH_MS = 60_000;
 const NO_ANSWER = 'no answer to server/discover';
-const silentStdio = (err: LegacySignal): boolean => err.message === NO_ANSWER;
 
 /**
  * A started transport as a fresh one for the SDK Client (its start() would refuse a second
@@ -421,9 +420,9 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
           }
         }
       } catch (err) {
-        // A stdio server that answered (and so is alive, with nothing of ours pending) goes on
-        // to initialize in the same process: no second spawn. Silence or an exit: a fresh one.
-        if (err instanceof LegacySignal && stdio && !ended && !silentStdio(err)) {
+        // A stdio server still running goes on to initialize in the same process: no second
+        // spawn (a late discover answer carries an id the Client never uses). An exit: a fresh one.
+        if (err instanceof LegacySignal && stdio && !ended) {
           transport.onclose = undefined;
           transport.onerror = undefined;
           err.reuse = transport;
