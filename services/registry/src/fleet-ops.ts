@@ -161,7 +161,8 @@ export function planUpdate(
       {
         name: config.name,
         item: { config, state, owner },
-        reconnect: changes.includes('transport'),
+        // A new probe_method may need the other protocol generation: connect afresh.
+        reconnect: changes.includes('transport') || changes.includes('probe_method'),
         probeNow: probeNow && !state.disabled,
         ...(reprobeAt === undefined ? {} : { reprobeAt }),
       },
