@@ -1,5 +1,5 @@
 // Runnable MCP test server over stdio: `node dist/stdio-server.js --name x [--tools 3]
-// [--fault-file path]`. The fault file (a mode word or a FaultRequest JSON) is read on every
+// [--fault-file path] [--silent-discover]`. The fault file (a mode word or a FaultRequest JSON) is read on every
 // message, so a test can switch a server that a registry spawned: `down` makes the process exit
 // (and exit again at once on every respawn), `error` answers JSON-RPC errors, `slow` delays.
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ const { values } = parseArgs({
     name: { type: 'string', default: 'stdio_mcp' },
     tools: { type: 'string', default: '3' },
     'fault-file': { type: 'string' },
+    /** Never answer `server/discover` (some 2025 servers ignore unknown pre-initialize requests). */
+    'silent-discover': { type: 'boolean', default: false },
   },
 });
 const name = values.name;
@@ -56,6 +58,12 @@ const faulty: Transport = {
 inner.onclose = () => faulty.onclose?.();
 inner.onerror = (err) => faulty.onerror?.(err);
 inner.onmessage = (message: JSONRPCMessage) => {
+  if (
+    values['silent-discover'] &&
+    isJSONRPCRequest(message) &&
+    message.method === 'server/discover'
+  )
+    return;
   const mode = currentMode();
   if (mode === 'down') process.exit(3);
   if (mode === 'error' && isJSONRPCRequest(message)) {

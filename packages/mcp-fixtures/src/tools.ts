@@ -7,6 +7,8 @@ import { z } from 'zod';
 export interface ToolSpec {
   readonly name: string;
   readonly description: string;
+  /** Names of its (optional, string) parameters: its input schema. Default: `text`. */
+  readonly params?: readonly string[];
 }
 
 export interface ToolCatalog {
@@ -39,9 +41,19 @@ export function defaultTools(serverName: string, count = 3): ToolSpec[] {
 function register(server: McpServer, serverName: string, tool: ToolSpec): RegisteredTool {
   return server.registerTool(
     tool.name,
-    { description: tool.description, inputSchema: { text: z.string().max(10_000).optional() } },
-    (args) => ({
-      content: [{ type: 'text', text: `${serverName}/${tool.name}: ${args.text ?? ''}` }],
+    {
+      description: tool.description,
+      inputSchema: Object.fromEntries(
+        (tool.params ?? ['text']).map((p) => [p, z.string().max(10_000).optional()]),
+      ),
+    },
+    (args: Record<string, string | undefined>) => ({
+      content: [
+        {
+          type: 'text',
+          text: `${serverName}/${tool.name}: ${Object.values(args).filter(Boolean).join(' ')}`,
+        },
+      ],
     }),
   );
 }
@@ -90,6 +102,11 @@ export const ToolsRequest = z.union([
     add: z.strictObject({
       name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
       description: z.string().max(1000).optional(),
+      /** Parameter names (the input schema); replacing a tool with others changes its schema. */
+      params: z
+        .array(z.string().regex(/^[A-Za-z0-9_]{1,64}$/))
+        .max(32)
+        .optional(),
     }),
   }),
   z.strictObject({ remove: z.string().min(1).max(128) }),
@@ -99,8 +116,12 @@ export type ToolsRequest = z.infer<typeof ToolsRequest>;
 /** Applies a tools request; returns an error message when the tool to remove does not exist. */
 export function applyToolsRequest(catalog: ToolCatalog, request: ToolsRequest): string | null {
   if ('add' in request) {
-    const { name, description } = request.add;
-    catalog.add({ name, description: description ?? `Tool ${name}.` });
+    const { name, description, params } = request.add;
+    catalog.add({
+      name,
+      description: description ?? `Tool ${name}.`,
+      ...(params === undefined ? {} : { params }),
+    });
     return null;
   }
   return catalog.remove(request.remove) ? null : `no tool named ${request.remove}`;

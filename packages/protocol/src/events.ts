@@ -2,7 +2,15 @@
 // old system's field names kept: `mcp_status_change`, `health_event`, and the fleet events.
 import { z } from 'zod';
 import { McpConfig } from './mcp.js';
-import { CircuitState, HealthEventType, HealthStatus, McpName, Timestamp } from './status.js';
+import {
+  CircuitState,
+  HealthEventType,
+  HealthReason,
+  HealthStatus,
+  McpName,
+  ProtocolVersion,
+  Timestamp,
+} from './status.js';
 import { BreakerNumbers } from './mcp.js';
 
 /** Who caused an event: a user (admin API, `sub` of the token) or a worker. */
@@ -24,8 +32,12 @@ export const StatusMetadata = z
     failure_cycles: z.number().int().nonnegative().optional(),
     enabled: z.boolean().optional(),
     auto_disabled: z.boolean().optional(),
-    /** e.g. "auto_disabled", "manual", "probe", "registered". */
+    /** e.g. "auto_disabled", "manual", "probe", "registered", "auth_failed". */
     reason: z.string().optional(),
+    /** Why the status is what it is; becomes the row's `health_reason` (null: healthy). */
+    health_reason: HealthReason.nullable().optional(),
+    protocol_version: ProtocolVersion.nullable().optional(),
+    tools_hash: z.string().max(128).nullable().optional(),
     checked_at: Timestamp.optional(),
   })
   .loose();

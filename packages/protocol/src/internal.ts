@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DeliveryResult } from './alerts.js';
 import { McpConfig, McpConfigPatch } from './mcp.js';
-import { HealthStatus, McpName } from './status.js';
+import { HealthStatus, McpName, ProtocolVersion } from './status.js';
 
 export const ProbeResult = z.object({
   mcp_name: McpName,
@@ -19,6 +19,18 @@ export const ProbeResult = z.object({
   tools_count: z.number().int().nonnegative().nullable().default(null),
   /** Epoch milliseconds when the probe finished. */
   at: z.number().int().nonnegative(),
+  /** The protocol revision spoken (discover's chosen version, or initialize's negotiated one). */
+  protocol_version: ProtocolVersion.nullable().optional(),
+  /** Hash of tool names + input schemas (successful probes with a tool list only). */
+  tools_hash: z.string().max(128).nullable().optional(),
+  /** What changed since the prober's previous tool list (names, capped). */
+  tools_diff: z
+    .object({
+      added: z.array(z.string().max(128)).max(50),
+      removed: z.array(z.string().max(128)).max(50),
+      changed: z.array(z.string().max(128)).max(50),
+    })
+    .optional(),
 });
 export type ProbeResult = z.infer<typeof ProbeResult>;
 

@@ -83,3 +83,27 @@ describe('config size caps', () => {
     expect(McpConfigPatch.safeParse({ probe_interval_ms: 1_000 }).success).toBe(true);
   });
 });
+
+describe('probe_method and health_check', () => {
+  it('accepts discover, ping, tools_list and a boolean health_check, in configs and patches', () => {
+    for (const probe_method of ['discover', 'ping', 'tools_list'] as const) {
+      expect(McpConfigInput.parse({ ...http('http://h/mcp'), probe_method }).probe_method).toBe(
+        probe_method,
+      );
+      expect(McpConfigPatch.parse({ probe_method })).toEqual({ probe_method });
+    }
+    expect(
+      McpConfigInput.parse({ ...http('http://h/mcp'), health_check: false }).health_check,
+    ).toBe(false);
+    expect(McpConfigPatch.parse({ health_check: true })).toEqual({ health_check: true });
+    // Absent stays absent (no default fills a config in): probing as before.
+    const plain = http('http://h/mcp');
+    expect('probe_method' in plain || 'health_check' in plain).toBe(false);
+  });
+  it('refuses other values, naming the field', () => {
+    const bad = McpConfigInput.safeParse({ ...http('http://h/mcp'), probe_method: 'head' });
+    expect(bad.success).toBe(false);
+    expect(describeIssues(issuesOf(bad.error!))).toMatch(/probe_method/);
+    expect(McpConfigPatch.safeParse({ health_check: 'no' }).success).toBe(false);
+  });
+});

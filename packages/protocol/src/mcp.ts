@@ -1,7 +1,14 @@
 // What an MCP registration looks like (admin API body, fleet file entry, registry event) and the
 // projected per-MCP state every dashboard sees.
 import { z } from 'zod';
-import { CircuitState, HealthStatus, McpName, Timestamp } from './status.js';
+import {
+  CircuitState,
+  HealthReason,
+  HealthStatus,
+  McpName,
+  ProtocolVersion,
+  Timestamp,
+} from './status.js';
 
 /**
  * Per-field caps: a config is stored in the log, kept in every edge's mirror and re-sent with
@@ -117,6 +124,15 @@ export const BreakerSettings = z
   });
 export type BreakerSettings = z.infer<typeof BreakerSettings>;
 
+/**
+ * What a probe sends: `discover` (`server/discover`, protocol 2026-07-28 and later), `ping`
+ * (`initialize` + `ping`, the 2025 revisions) or `tools_list` (`tools/list`, either generation).
+ * Absent: the cheapest the server supports (discover, else ping), found by trying the new
+ * revision first and remembered per MCP.
+ */
+export const ProbeMethod = z.enum(['discover', 'ping', 'tools_list']);
+export type ProbeMethod = z.infer<typeof ProbeMethod>;
+
 /** Refuses a config (or patch) whose JSON exceeds the total cap, naming its largest field. */
 function totalCap(value: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const size = JSON.stringify(value).length;
@@ -146,6 +162,9 @@ export const McpConfigInput = z
     tags: z.array(z.string().min(1).max(64)).max(64).default([]),
     enabled: z.boolean().default(true),
     breaker: BreakerSettings.optional(),
+    probe_method: ProbeMethod.optional(),
+    /** false: registered and routable, never probed (health_reason `health_check_disabled`). */
+    health_check: z.boolean().optional(),
   })
   .superRefine(totalCap);
 /** A validated registration with defaults filled in. */
@@ -166,6 +185,8 @@ export const McpConfigPatch = z
     tags: z.array(z.string().min(1).max(64)).max(64).optional(),
     enabled: z.boolean().optional(),
     breaker: BreakerSettings.optional(),
+    probe_method: ProbeMethod.optional(),
+    health_check: z.boolean().optional(),
   })
   .superRefine(totalCap);
 export type McpConfigPatch = z.infer<typeof McpConfigPatch>;
@@ -188,6 +209,12 @@ export const McpStatus = z.object({
   tags: z.array(z.string()),
   config: McpConfig.optional(),
   breaker: BreakerNumbers.nullable().optional(),
+  /** Why the status is what it is (null while healthy or before the first probe). */
+  health_reason: HealthReason.nullable().optional(),
+  /** The revision the probe last spoke with the server (`2026-07-28`, `2025-06-18`, …). */
+  protocol_version: ProtocolVersion.nullable().optional(),
+  /** Hash of the server's tool names and input schemas (tool drift), as last seen. */
+  tools_hash: z.string().max(128).nullable().optional(),
   /** Offset of the last event that changed this row. */
   updated_offset: z.string().optional(),
 });

@@ -147,6 +147,62 @@ describe('projection fold', () => {
   });
 });
 
+describe('probe fields: health_reason, protocol_version, tools_hash', () => {
+  const change = (
+    status: 'healthy' | 'unhealthy',
+    metadata: Record<string, unknown>,
+  ): LogEvent => ({
+    type: 'mcp_status_change',
+    mcp_name: 'billing_mcp',
+    status,
+    metadata,
+    timestamp: at,
+  });
+  it('start null; a status change sets them; healthy without a reason clears health_reason', () => {
+    const start = fold([registered]).get('billing_mcp');
+    expect(start).toMatchObject({ health_reason: null, protocol_version: null, tools_hash: null });
+    const rows = fold([
+      registered,
+      change('healthy', {
+        protocol_version: '2026-07-28',
+        tools_hash: 'sha256:a',
+        health_reason: null,
+      }),
+      change('unhealthy', { health_reason: 'auth_failed', reason: 'auth_failed' }),
+    ]);
+    expect(rows.get('billing_mcp')).toMatchObject({
+      health_status: 'unhealthy',
+      health_reason: 'auth_failed',
+      protocol_version: '2026-07-28',
+      tools_hash: 'sha256:a',
+    });
+    const back = fold([
+      registered,
+      change('unhealthy', { health_reason: 'timeout' }),
+      change('healthy', {}),
+    ]);
+    expect(back.get('billing_mcp')?.health_reason).toBeNull();
+  });
+  it('tools_changed moves tools_hash; health_check false registers as health_check_disabled', () => {
+    const rows = fold([
+      registered,
+      {
+        type: 'health_event',
+        mcp_name: 'billing_mcp',
+        event_type: 'tools_changed',
+        data: { tools_count: 2, tools_hash: 'sha256:b', added: ['x'] },
+        timestamp: at,
+      },
+    ]);
+    expect(rows.get('billing_mcp')).toMatchObject({ tools_count: 2, tools_hash: 'sha256:b' });
+    const quiet = McpConfig.parse({ ...config, health_check: false });
+    expect(initialRow(quiet)).toMatchObject({
+      health_status: 'unknown',
+      health_reason: 'health_check_disabled',
+    });
+  });
+});
+
 describe('probe digests', () => {
   it('move last_health_check and latency forward only, for known MCPs', () => {
     const rows = fold([registered]);

@@ -26,6 +26,9 @@ export function initialRow(config: McpConfig): McpStatus {
     tags: config.tags,
     config,
     breaker: null,
+    health_reason: config.enabled && config.health_check === false ? 'health_check_disabled' : null,
+    protocol_version: null,
+    tools_hash: null,
   };
 }
 
@@ -62,6 +65,10 @@ export function projectionPatch(event: LogEvent): ProjectionPatch {
       if (m.auto_disabled !== undefined) f.auto_disabled = m.auto_disabled;
       if (m.error !== undefined) f.last_error = m.error;
       else if (event.status === 'healthy') f.last_error = null;
+      if (m.health_reason !== undefined) f.health_reason = m.health_reason;
+      else if (event.status === 'healthy') f.health_reason = null;
+      if (m.protocol_version !== undefined) f.protocol_version = m.protocol_version;
+      if (m.tools_hash !== undefined) f.tools_hash = m.tools_hash;
       return { op: 'merge', fields: f };
     }
     case 'health_event': {
@@ -85,6 +92,10 @@ export function projectionPatch(event: LogEvent): ProjectionPatch {
         tools >= 0
       ) {
         f.tools_count = tools;
+      }
+      const hash = (event.data as { tools_hash?: unknown }).tools_hash;
+      if (t === 'tools_changed' && typeof hash === 'string' && hash.length <= 128) {
+        f.tools_hash = hash;
       }
       return { op: 'merge', fields: f };
     }

@@ -23,6 +23,30 @@ export const HealthEventType = z.enum([
 ]);
 export type HealthEventType = z.infer<typeof HealthEventType>;
 
+/**
+ * Why an MCP has the status it has (the row's `health_reason`, a status change's
+ * `metadata.health_reason`); null while healthy or before the first probe.
+ *   timeout / error / slow / disconnected   the probe outcome that failed
+ *   auth_failed             the server answered but rejected the credentials (HTTP 401/403, an MCP
+ *                           auth error): up, but unusable with the configured headers/env
+ *   health_check_disabled   `health_check: false`: registered and routable, never probed
+ *   auto_disabled / manual  disabled by the registry after failed cycles / by an admin
+ */
+export const HealthReason = z.enum([
+  'timeout',
+  'error',
+  'slow',
+  'disconnected',
+  'auth_failed',
+  'health_check_disabled',
+  'auto_disabled',
+  'manual',
+]);
+export type HealthReason = z.infer<typeof HealthReason>;
+
+/** An MCP protocol revision string as a server declares it (`2026-07-28`, `2025-06-18`). */
+export const ProtocolVersion = z.string().min(1).max(64);
+
 /** MCP names become Redis field names, uWS topics (`mcp/<name>`) and URL path segments. */
 export const McpName = z
   .string()

@@ -223,7 +223,12 @@ function record(
   };
 }
 
-const empty = (): { put: AlertState[]; del: string[]; send: Outgoing[]; records: DeliveryRecord[] } => ({
+const empty = (): {
+  put: AlertState[];
+  del: string[];
+  send: Outgoing[];
+  records: DeliveryRecord[];
+} => ({
   put: [],
   del: [],
   send: [],
@@ -285,7 +290,15 @@ export function decideEvent(
       if (a.phase === 'pending') {
         out.records.push(
           record(
-            notification(a, 'resolved', `${event.offset}:${rule.id}`, at, event.offset, tags, config),
+            notification(
+              a,
+              'resolved',
+              `${event.offset}:${rule.id}`,
+              at,
+              event.offset,
+              tags,
+              config,
+            ),
             'suppressed',
             at,
           ),
@@ -325,7 +338,9 @@ export function decideEvent(
         due: at + rule.for * 1000,
       };
       out.put.push(
-        rule.for === 0 ? fire(opened, rule, `${event.offset}:${rule.id}`, at, tags, config, out) : opened,
+        rule.for === 0
+          ? fire(opened, rule, `${event.offset}:${rule.id}`, at, tags, config, out)
+          : opened,
       );
     }
     if (change.recovered && rule.on.includes('recovered')) {

@@ -157,7 +157,11 @@ export function createNotifierStore(
       for (const [mcp, json] of Object.entries(raw)) {
         try {
           const t = JSON.parse(json) as unknown;
-          if (Array.isArray(t)) out.set(mcp, t.filter((x): x is string => typeof x === 'string'));
+          if (Array.isArray(t))
+            out.set(
+              mcp,
+              t.filter((x): x is string => typeof x === 'string'),
+            );
         } catch {
           // skipped: no tags known for it
         }

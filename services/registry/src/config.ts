@@ -44,6 +44,8 @@ export const RegistryConfig = z.object({
   BEACON_REPROBE_MAX_MS: intFromEnv(300_000, { min: 10, max: 86_400_000 }),
   /** Probes in flight at once, across the fleet. */
   BEACON_PROBE_CONCURRENCY: intFromEnv(64, { min: 1, max: 10_000 }),
+  /** Re-list a 2026-07-28 server's tools this often (they announce no changes between probes). */
+  BEACON_TOOLS_REFRESH_MS: intFromEnv(60_000, { min: 100, max: 86_400_000 }),
   /** Approximate length kept of the probe-result stream the breaker reads. */
   BEACON_PROBES_MAXLEN: intFromEnv(100_000, { min: 100, max: 100_000_000 }),
   /** system_metrics cadence (also published on change, at most every 250 ms). */

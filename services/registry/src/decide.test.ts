@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   decideDisable as disableDecision,
   decideEnable as enableDecision,
+  decideHealthCheckOff as healthCheckOffDecision,
   decideProbe as probeDecision,
   decideTools as toolsDecision,
   initialState,
@@ -38,6 +39,7 @@ const decideProbe = recorded(probeDecision);
 const decideTools = recorded(toolsDecision);
 const decideDisable = recorded(disableDecision);
 const decideEnable = recorded(enableDecision);
+const decideHealthCheckOff = recorded(healthCheckOffDecision);
 
 const settings: DecideSettings = {
   failureCyclesToDisable: 3,
@@ -56,7 +58,9 @@ const ok = (latency = 12, tools = 3): ProbeResult => ({
   tools_count: tools,
   at: NOW,
 });
-const fail = (outcome: 'error' | 'timeout' | 'slow' | 'disconnected' = 'error'): ProbeResult => ({
+const fail = (
+  outcome: 'error' | 'timeout' | 'slow' | 'disconnected' | 'auth_failed' = 'error',
+): ProbeResult => ({
   mcp_name: 'billing_mcp',
   ok: false,
   outcome,
@@ -302,6 +306,229 @@ describe('manual disable / enable', () => {
   });
 });
 
+describe('auth_failed, health_reason', () => {
+  it('given healthy, when credentials are refused, then failure + unhealthy with reason auth_failed', () => {
+    const d = decideProbe(
+      given({ status: 'healthy', toolsCount: 3 }),
+      fail('auth_failed'),
+      NOW,
+      settings,
+    );
+    expect(kinds(d.events)).toEqual(['failure', 'status:unhealthy']);
+    expect(d.events[0]).toMatchObject({ data: { outcome: 'auth_failed' } });
+    expect(d.events[1]).toMatchObject({
+      metadata: {
+        reason: 'auth_failed',
+        health_reason: 'auth_failed',
+        error: 'boom (auth_failed)',
+      },
+    });
+    expect(d.next).toMatchObject({
+      status: 'unhealthy',
+      healthReason: 'auth_failed',
+      failureCycles: 1,
+    });
+    valid(d.events);
+  });
+
+  it.each(['error', 'timeout', 'slow', 'disconnected'] as const)(
+    'given healthy, when a probe fails with %s, then health_reason says so',
+    (outcome) => {
+      const d = decideProbe(given({ status: 'healthy' }), fail(outcome), NOW, settings);
+      expect(d.events.at(-1)).toMatchObject({
+        metadata: { reason: 'probe', health_reason: outcome },
+      });
+      expect(d.next.healthReason).toBe(outcome);
+    },
+  );
+
+  it('given unhealthy (error), when credentials are then refused, then a status change says auth_failed', () => {
+    const state = given({ status: 'unhealthy', failureCycles: 1, healthReason: 'error' });
+    const d = decideProbe(state, fail('auth_failed'), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:unhealthy']);
+    expect(d.next).toMatchObject({ healthReason: 'auth_failed', failureCycles: 2 });
+  });
+
+  it('given unhealthy (auth_failed), when refused again, then only the cycle count moves', () => {
+    const state = given({ status: 'unhealthy', failureCycles: 1, healthReason: 'auth_failed' });
+    const d = decideProbe(state, fail('auth_failed'), NOW, settings);
+    expect(d.events).toEqual([]);
+    expect(d.next.failureCycles).toBe(2);
+  });
+
+  it('given unhealthy (auth_failed), when a plain error follows, then a status change says error', () => {
+    const state = given({ status: 'unhealthy', failureCycles: 1, healthReason: 'auth_failed' });
+    const d = decideProbe(state, fail('error'), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:unhealthy']);
+    expect(d.next.healthReason).toBe('error');
+  });
+
+  it('given unhealthy (timeout), when an error follows, then nothing is appended (as last_error)', () => {
+    const state = given({ status: 'unhealthy', failureCycles: 1, healthReason: 'timeout' });
+    expect(decideProbe(state, fail('error'), NOW, settings).events).toEqual([]);
+  });
+
+  it('given unhealthy (auth_failed), when the probe succeeds, then healthy with reason null', () => {
+    const state = given({ status: 'unhealthy', failureCycles: 2, healthReason: 'auth_failed' });
+    const d = decideProbe(state, ok(), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:healthy', 'recovery']);
+    expect(d.events[0]).toMatchObject({ metadata: { health_reason: null } });
+    expect(d.next.healthReason).toBeNull();
+  });
+
+  it('given failing cycles, when the last allowed fails, then auto_disabled is the reason', () => {
+    const d = decideProbe(
+      given({ status: 'unhealthy', failureCycles: 2 }),
+      fail('auth_failed'),
+      NOW,
+      settings,
+    );
+    expect(kinds(d.events)).toEqual(['status:inactive', 'auto_disabled']);
+    expect(d.next.healthReason).toBe('auto_disabled');
+  });
+
+  it('given enabled, when an admin disables it, then manual; enabling clears it', () => {
+    const off = decideDisable(given({ status: 'healthy' }), { actor: 'alice' }, NOW);
+    expect(off.next.healthReason).toBe('manual');
+    const on = decideEnable(off.next, { actor: 'alice' }, NOW);
+    expect(on.next.healthReason).toBeNull();
+  });
+});
+
+describe('protocol_version and tool drift', () => {
+  const modern = (over: Partial<ProbeResult> = {}): ProbeResult => ({
+    ...ok(10, 2),
+    protocol_version: '2026-07-28',
+    tools_hash: 'sha256:aaa',
+    ...over,
+  });
+
+  it('given a new MCP, when the first probe succeeds, then the status change carries version and hash', () => {
+    const d = decideProbe(given(), modern(), NOW, settings);
+    expect(d.events[0]).toMatchObject({
+      metadata: { protocol_version: '2026-07-28', tools_hash: 'sha256:aaa', health_reason: null },
+    });
+    expect(d.next).toMatchObject({ protocolVersion: '2026-07-28', toolsHash: 'sha256:aaa' });
+  });
+
+  it('given healthy, when the hash changes with the same count, then tools_changed names the tools', () => {
+    const state = given({
+      status: 'healthy',
+      toolsCount: 2,
+      toolsHash: 'sha256:aaa',
+      protocolVersion: '2026-07-28',
+    });
+    const diff = { added: ['c'], removed: ['b'], changed: ['a'] };
+    const d = decideProbe(
+      state,
+      modern({ tools_hash: 'sha256:bbb', tools_diff: diff }),
+      NOW,
+      settings,
+    );
+    expect(kinds(d.events)).toEqual(['tools_changed']);
+    expect(d.events[0]).toMatchObject({
+      data: {
+        tools_count: 2,
+        previous_tools_count: 2,
+        tools_hash: 'sha256:bbb',
+        previous_tools_hash: 'sha256:aaa',
+        ...diff,
+      },
+    });
+    expect(d.next.toolsHash).toBe('sha256:bbb');
+    valid(d.events);
+  });
+
+  it('given healthy with no hash yet, when one arrives, then it is recorded silently', () => {
+    const state = given({ status: 'healthy', toolsCount: 2, protocolVersion: '2026-07-28' });
+    const d = decideProbe(state, modern(), NOW, settings);
+    expect(d.events).toEqual([]);
+    expect(d.next.toolsHash).toBe('sha256:aaa');
+  });
+
+  it('given healthy on 2025-06-18, when the server now speaks 2026-07-28, then a healthy status change says so', () => {
+    const state = given({
+      status: 'healthy',
+      toolsCount: 2,
+      toolsHash: 'sha256:aaa',
+      protocolVersion: '2025-06-18',
+    });
+    const d = decideProbe(state, modern(), NOW, settings);
+    expect(kinds(d.events)).toEqual(['status:healthy']);
+    expect(d.events[0]).toMatchObject({
+      metadata: { reason: 'protocol_version', protocol_version: '2026-07-28' },
+    });
+    expect(d.next.protocolVersion).toBe('2026-07-28');
+  });
+
+  it('given healthy, when list_changed brings a new hash, then decideTools fires tools_changed', () => {
+    const state = given({ status: 'healthy', toolsCount: 3, toolsHash: 'sha256:aaa' });
+    const d = decideTools(
+      state,
+      { count: 3, hash: 'sha256:ccc', diff: { added: [], removed: [], changed: ['echo'] } },
+      NOW,
+    );
+    expect(kinds(d.events)).toEqual(['tools_changed']);
+    expect(d.events[0]).toMatchObject({ data: { changed: ['echo'], tools_hash: 'sha256:ccc' } });
+  });
+
+  it('given unhealthy, when list_changed brings a new hash, then it is noted, not news', () => {
+    const state = given({ status: 'unhealthy', toolsCount: 3, toolsHash: 'sha256:aaa' });
+    const d = decideTools(state, { count: 3, hash: 'sha256:ddd' }, NOW);
+    expect(d.events).toEqual([]);
+    expect(d.next.toolsHash).toBe('sha256:ddd');
+  });
+
+  it('given the same hash, when tools are re-listed, then nothing', () => {
+    const state = given({ status: 'healthy', toolsCount: 3, toolsHash: 'sha256:aaa' });
+    expect(decideTools(state, { count: 3, hash: 'sha256:aaa' }, NOW).events).toEqual([]);
+  });
+});
+
+describe('decideHealthCheckOff', () => {
+  const by = { actor: 'alice', command_id: 'c-9' };
+  it('given healthy, when health_check is turned off, then unknown with reason health_check_disabled', () => {
+    const d = decideHealthCheckOff(given({ status: 'healthy', failureCycles: 0 }), by, NOW);
+    expect(kinds(d.events)).toEqual(['status:unknown']);
+    expect(d.events[0]).toMatchObject({
+      actor: 'alice',
+      metadata: {
+        reason: 'health_check_disabled',
+        health_reason: 'health_check_disabled',
+        enabled: true,
+      },
+    });
+    expect(d.next).toMatchObject({ status: 'unknown', healthReason: 'health_check_disabled' });
+    valid(d.events);
+  });
+  it('given auto-disabled, when health_check is turned off, then the auto-disable is lifted', () => {
+    const state = given({
+      status: 'inactive',
+      autoDisabled: true,
+      reprobeAttempt: 3,
+      failureCycles: 3,
+    });
+    const d = decideHealthCheckOff(state, by, NOW);
+    expect(d.next).toMatchObject({ autoDisabled: false, failureCycles: 0, reprobeAttempt: 0 });
+    expect(d.reprobeAt).toBeNull();
+  });
+  it('given already off or disabled, then nothing', () => {
+    expect(
+      decideHealthCheckOff(given({ healthReason: 'health_check_disabled' }), by, NOW).events,
+    ).toEqual([]);
+    expect(
+      decideHealthCheckOff(given({ status: 'inactive', disabled: true }), by, NOW).events,
+    ).toEqual([]);
+  });
+  it('a registered MCP with health_check false starts unknown with that reason', () => {
+    expect(initialState('x', true, false)).toMatchObject({
+      status: 'unknown',
+      healthReason: 'health_check_disabled',
+    });
+    expect(initialState('x', false, false).healthReason).toBeNull();
+  });
+});
+
 describe('reprobeDelay', () => {
   it('doubles from the base and stops at the cap', () => {
     expect([0, 1, 2, 3, 10].map((a) => reprobeDelay(a, settings))).toEqual([
@@ -325,6 +552,9 @@ function rowOf(state: McpState): McpStatus {
     auto_disabled: state.autoDisabled,
     enabled: !state.disabled && !state.autoDisabled,
     tools_count: state.toolsCount,
+    health_reason: state.healthReason,
+    protocol_version: state.protocolVersion,
+    tools_hash: state.toolsHash,
   };
 }
 
@@ -350,7 +580,10 @@ afterEach(() => {
       failureCycles: d.next.failureCycles,
       reprobeAttempt: d.next.reprobeAttempt,
     });
-    const lostTools = d.noted?.tools_count !== undefined ? { toolsCount: state.toolsCount } : {};
+    const lostTools = {
+      ...(d.noted?.tools_count !== undefined ? { toolsCount: state.toolsCount } : {}),
+      ...(d.noted?.tools_hash !== undefined ? { toolsHash: state.toolsHash } : {}),
+    };
     expect(rebuilt).toEqual({ ...d.next, ...lostTools });
   }
 });

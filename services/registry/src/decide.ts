@@ -4,6 +4,7 @@
 // No I/O, no clocks: `now` is an argument.
 import { backoffDelay } from '@beacon/protocol';
 import type {
+  HealthReason,
   HealthStatus,
   LogEventInput,
   McpStatus,
@@ -89,11 +90,14 @@ export function stateFromRow(
     disabled: !row.auto_disabled && (row.config?.enabled === false || !row.enabled),
     reprobeAttempt: saved.reprobeAttempt ?? 0,
     toolsCount: row.tools_count,
+    healthReason: row.health_reason ?? null,
+    protocolVersion: row.protocol_version ?? null,
+    toolsHash: row.tools_hash ?? null,
   };
 }
 
 /** A freshly registered MCP, matching `initialRow` in the protocol's projection. */
-export function initialState(name: string, enabled: boolean): McpState {
+export function initialState(name: string, enabled: boolean, healthCheck = true): McpState {
   return {
     name,
     status: enabled ? 'unknown' : 'inactive',
@@ -102,11 +106,45 @@ export function initialState(name: string, enabled: boolean): McpState {
     disabled: !enabled,
     reprobeAttempt: 0,
     toolsCount: null,
+    healthReason: enabled && !healthCheck ? 'health_check_disabled' : null,
+    protocolVersion: null,
+    toolsHash: null,
   };
 }
 
 /** Whether normal (interval) probing applies; auto-disabled MCPs are re-probed on backoff only. */
 export const probesNormally = (s: McpState): boolean => !s.disabled && !s.autoDisabled;
+
+/** The row's `health_reason` for a probe outcome (null: healthy). */
+export function reasonOf(probe: ProbeResult): HealthReason | null {
+  return probe.outcome === 'success' ? null : probe.outcome;
+}
+
+/** Tool-list facts a decision compares: count, hash of names + schemas, what changed. */
+export interface ToolsSeen {
+  readonly count: number;
+  readonly hash?: string | null | undefined;
+  readonly diff?: ProbeResult['tools_diff'];
+}
+
+/** The tools_changed event's data, or null when the tools are no news. */
+function toolsNews(state: McpState, seen: ToolsSeen): Record<string, unknown> | null {
+  const countMoved = state.toolsCount !== null && seen.count !== state.toolsCount;
+  const hashMoved =
+    seen.hash !== undefined &&
+    seen.hash !== null &&
+    state.toolsHash !== null &&
+    seen.hash !== state.toolsHash;
+  if (!countMoved && !hashMoved) return null;
+  return {
+    tools_count: seen.count,
+    previous_tools_count: state.toolsCount,
+    ...(seen.hash === undefined || seen.hash === null
+      ? {}
+      : { tools_hash: seen.hash, previous_tools_hash: state.toolsHash }),
+    ...(seen.diff === undefined ? {} : seen.diff),
+  };
+}
 
 const FAILING: ReadonlySet<HealthStatus> = new Set(['unhealthy', 'disconnected']);
 
@@ -123,6 +161,11 @@ export function decideProbe(
   const checked_at = iso(probe.at);
   const common = { mcp_name: name, timestamp, actor: REGISTRY_ACTOR };
   const tools = probe.tools_count ?? state.toolsCount;
+  // What a healthy status change records of the server: its revision and tool hash, when seen.
+  const seenServer = {
+    ...(probe.protocol_version == null ? {} : { protocol_version: probe.protocol_version }),
+    ...(probe.tools_hash == null ? {} : { tools_hash: probe.tools_hash }),
+  };
   // Every status change of a probe cycle carries the previous status, the probe's error and
   // latency, and when it was checked; `detail` is what differs (counts, flags, reason).
   const statusChange = (
@@ -130,7 +173,14 @@ export function decideProbe(
     error: string | null,
     detail: Pick<
       StatusMetadata,
-      'tools_count' | 'failure_cycles' | 'enabled' | 'auto_disabled' | 'reason'
+      | 'tools_count'
+      | 'failure_cycles'
+      | 'enabled'
+      | 'auto_disabled'
+      | 'reason'
+      | 'health_reason'
+      | 'protocol_version'
+      | 'tools_hash'
     >,
   ): LogEventInput => ({
     type: 'mcp_status_change',
@@ -165,6 +215,8 @@ export function decideProbe(
           enabled: true,
           auto_disabled: false,
           reason: 're_enabled',
+          health_reason: null,
+          ...seenServer,
         }),
         {
           type: 'health_event',
@@ -184,30 +236,47 @@ export function decideProbe(
 
   if (probe.ok) {
     if (state.status === 'healthy') {
-      const counted = { failureCycles: 0, toolsCount: tools };
-      // Same status: only a changed tool count is worth an event.
-      if (
-        probe.tools_count === null ||
-        probe.tools_count === state.toolsCount ||
-        state.toolsCount === null
-      ) {
-        return decided(state, [], counted);
+      const counted = {
+        failureCycles: 0,
+        toolsCount: tools,
+        ...(probe.tools_hash == null ? {} : { toolsHash: probe.tools_hash }),
+      };
+      const events: LogEventInput[] = [];
+      // Same status: a server now speaking another revision is recorded as a status change
+      // (the row shows protocol_version), a changed tool set as tools_changed.
+      if (probe.protocol_version != null && probe.protocol_version !== state.protocolVersion) {
+        events.push(
+          statusChange('healthy', null, {
+            tools_count: tools,
+            failure_cycles: 0,
+            reason: 'protocol_version',
+            health_reason: null,
+            ...seenServer,
+          }),
+        );
       }
-      return decided(
-        state,
-        [
-          {
-            type: 'health_event',
-            event_type: 'tools_changed',
-            data: { tools_count: probe.tools_count, previous_tools_count: state.toolsCount },
-            ...common,
-          },
-        ],
-        counted,
-      );
+      const afterStatus = events.reduce<McpState>(evolve, state);
+      const news =
+        probe.tools_count === null
+          ? null
+          : toolsNews(afterStatus, {
+              count: probe.tools_count,
+              hash: probe.tools_hash,
+              diff: probe.tools_diff,
+            });
+      if (news !== null) {
+        events.push({ type: 'health_event', event_type: 'tools_changed', data: news, ...common });
+      }
+      return decided(state, events, counted);
     }
     const events: LogEventInput[] = [
-      statusChange('healthy', null, { tools_count: tools, failure_cycles: 0, reason: 'probe' }),
+      statusChange('healthy', null, {
+        tools_count: tools,
+        failure_cycles: 0,
+        reason: 'probe',
+        health_reason: null,
+        ...seenServer,
+      }),
     ];
     if (FAILING.has(state.status)) {
       events.push({
@@ -227,6 +296,8 @@ export function decideProbe(
   // A failed cycle.
   const cycles = state.failureCycles + 1;
   const failed: HealthStatus = probe.status === 'disconnected' ? 'disconnected' : 'unhealthy';
+  const reason = reasonOf(probe);
+  const authFailed = probe.outcome === 'auth_failed';
   const events: LogEventInput[] = [];
   if (state.status === 'healthy') {
     events.push({
@@ -264,6 +335,7 @@ export function decideProbe(
         enabled: false,
         auto_disabled: true,
         reason: 'auto_disabled',
+        health_reason: 'auto_disabled',
       }),
       {
         type: 'health_event',
@@ -279,12 +351,15 @@ export function decideProbe(
     );
     return decided(state, events, undefined, now + reprobeDelay(0, settings));
   }
-  if (failed !== state.status) {
+  // A new failing status, or credentials now rejected (or no longer): the row says why. Other
+  // changes of reason within one failing status stay beside the log, as last_error does.
+  if (failed !== state.status || authFailed !== (state.healthReason === 'auth_failed')) {
     events.push(
       statusChange(failed, probe.error, {
         tools_count: state.toolsCount,
         failure_cycles: cycles,
-        reason: 'probe',
+        reason: authFailed ? 'auth_failed' : 'probe',
+        health_reason: reason,
       }),
     );
   }
@@ -293,22 +368,61 @@ export function decideProbe(
 }
 
 /** Tools changed between probes (`notifications/tools/list_changed` + a fresh `tools/list`). */
-export function decideTools(state: McpState, toolsCount: number, now: number): Decision {
-  if (state.toolsCount === toolsCount) return decided(state, []);
-  // Only a reachable, enabled MCP's count is news; otherwise the next status change carries it.
-  if (state.status !== 'healthy' || state.toolsCount === null) {
-    return decided(state, [], { toolsCount });
-  }
-  return decided(state, [
-    {
-      type: 'health_event',
-      mcp_name: state.name,
-      event_type: 'tools_changed',
-      data: { tools_count: toolsCount, previous_tools_count: state.toolsCount },
-      timestamp: iso(now),
-      actor: REGISTRY_ACTOR,
-    },
-  ]);
+export function decideTools(state: McpState, seen: number | ToolsSeen, now: number): Decision {
+  const tools: ToolsSeen = typeof seen === 'number' ? { count: seen } : seen;
+  const counted = {
+    toolsCount: tools.count,
+    ...(tools.hash == null ? {} : { toolsHash: tools.hash }),
+  };
+  if (noteChanges(state, counted) === undefined) return decided(state, []);
+  // Only a reachable, enabled MCP's tools are news; otherwise the next status change carries them.
+  const news = state.status === 'healthy' ? toolsNews(state, tools) : null;
+  if (news === null) return decided(state, [], counted);
+  return decided(
+    state,
+    [
+      {
+        type: 'health_event',
+        mcp_name: state.name,
+        event_type: 'tools_changed',
+        data: news,
+        timestamp: iso(now),
+        actor: REGISTRY_ACTOR,
+      },
+    ],
+    counted,
+  );
+}
+
+/**
+ * `health_check` turned off: the MCP stays registered and routable, is never probed, and shows
+ * status `unknown` with reason `health_check_disabled` (an auto-disable is lifted: an MCP nobody
+ * probes cannot be judged failing).
+ */
+export function decideHealthCheckOff(state: McpState, by: Actor, now: number): Decision {
+  if (state.disabled || state.healthReason === 'health_check_disabled') return decided(state, []);
+  return decided(
+    state,
+    [
+      {
+        type: 'mcp_status_change',
+        mcp_name: state.name,
+        status: 'unknown',
+        metadata: {
+          previous_status: state.status,
+          failure_cycles: 0,
+          enabled: true,
+          auto_disabled: false,
+          reason: 'health_check_disabled',
+          health_reason: 'health_check_disabled',
+        },
+        timestamp: iso(now),
+        ...by,
+      },
+    ],
+    { reprobeAttempt: 0 },
+    state.autoDisabled ? null : undefined,
+  );
 }
 
 /** An admin disables the MCP (or sets `enabled: false`): no more probes until enabled. */
@@ -333,6 +447,7 @@ export function decideDisable(state: McpState, by: Actor, now: number): Decision
           enabled: false,
           auto_disabled: false,
           reason: 'manual',
+          health_reason: 'manual',
         },
         ...common,
       },
@@ -367,6 +482,7 @@ export function decideEnable(state: McpState, by: Actor, now: number): Decision 
           enabled: true,
           auto_disabled: false,
           reason: 'manual',
+          health_reason: null,
         },
         ...common,
       },

@@ -14,7 +14,13 @@ import {
   type DecideSettings,
   type McpState,
 } from './decide.js';
-import type { FleetChange, FleetItem, Owner, Plan } from './fleet-ops.js';
+import {
+  healthChecked,
+  type FleetChange,
+  type FleetItem,
+  type Owner,
+  type Plan,
+} from './fleet-ops.js';
 import type { HttpAgents } from './http-transport.js';
 import { createProbeSession, type ProbeSession } from './prober.js';
 import { resolveStdio, type StdioAllowList } from './stdio-commands.js';
@@ -29,6 +35,8 @@ export interface EngineSettings {
   readonly concurrency: number;
   /** BEACON_MAX_AUTO_DISABLED_PERCENT (default 100: no cap). */
   readonly maxAutoDisabledPercent?: number;
+  /** How often modern (2026-07-28) servers' tools are re-listed between probes (default 60 s). */
+  readonly toolsRefreshMs?: number | undefined;
 }
 
 export interface EngineDeps {
@@ -80,6 +88,9 @@ export class ProbeNowRefused extends Error {
     super(message);
   }
 }
+/** Probed on its interval: enabled, not auto-disabled, and `health_check` not off. */
+const probedNormally = (item: FleetItem): boolean =>
+  probesNormally(item.state) && healthChecked(item.config);
 
 /** Spread first probes over the interval by name, so a restart does not probe all at once. */
 export function phaseOf(name: string, intervalMs: number): number {
@@ -225,7 +236,7 @@ export function createEngine(
 
   const scheduleNext = (name: string, after: number): void => {
     const item = fleet.get(name);
-    if (item === undefined || !probesNormally(item.state)) return;
+    if (item === undefined || !probedNormally(item)) return;
     const interval = item.config.probe_interval_ms;
     let next = after + interval;
     const now = Date.now();
@@ -246,7 +257,7 @@ export function createEngine(
 
   const startProbing = (name: string, now: boolean): void => {
     const item = fleet.get(name);
-    if (item === undefined || !probesNormally(item.state)) {
+    if (item === undefined || !probedNormally(item)) {
       clearTimer(name);
       return;
     }
@@ -273,12 +284,14 @@ export function createEngine(
       logger: log,
       ...(deps.httpAgents === undefined ? {} : { httpAgents: deps.httpAgents }),
       resolveStdio: (t) => resolveStdio(deps.stdioCommands, t, fleet.get(name)?.owner === 'file'),
-      onToolsChanged: (count) => {
+      knownProtocolVersion: fleet.get(name)?.state.protocolVersion ?? null,
+      ...(settings.toolsRefreshMs === undefined ? {} : { toolsRefreshMs: settings.toolsRefreshMs }),
+      onToolsChanged: (seen) => {
         void track(
           withLock(name, async () => {
             const cur = fleet.get(name);
             if (cur === undefined || stopped) return;
-            const d = decideTools(cur.state, count, Date.now());
+            const d = decideTools(cur.state, seen, Date.now());
             await appendAll(d.events);
             fleet.set(name, { ...cur, state: d.next });
           }),
@@ -286,7 +299,7 @@ export function createEngine(
       },
       onDropped: () => {
         const item = fleet.get(name);
-        if (item === undefined || !probesNormally(item.state)) return;
+        if (item === undefined || !probedNormally(item)) return;
         // Probe at once to show the drop, but at most once per interval so a crash-looping
         // server cannot turn failure cycles into a busy loop.
         const now = Date.now();
@@ -332,6 +345,7 @@ export function createEngine(
   ): Promise<ProbeApplied | undefined> => {
     const item = fleet.get(name);
     if (stopped || item === undefined || item.state.disabled || inflight.has(name)) return;
+    if (!healthChecked(item.config)) return;
     if (kind === 'interval' && item.state.autoDisabled) return;
     if (kind === 'reprobe' && !item.state.autoDisabled) {
       await commitBatch(store.batch(fence).due(name, null));
@@ -437,9 +451,9 @@ export function createEngine(
     saveCounters(batch, name, before?.state, item.state);
     if (change.reprobeAt !== undefined) batch.due(name, change.reprobeAt);
     if (change.reconnect) closeSession(name);
-    if (!probesNormally(item.state)) {
+    if (!probedNormally(item)) {
       clearTimer(name);
-      if (item.state.disabled) closeSession(name);
+      if (item.state.disabled || !healthChecked(item.config)) closeSession(name);
       return;
     }
     const intervalChanged =
@@ -496,6 +510,12 @@ export function createEngine(
       }
       if (item.state.disabled) {
         throw new ProbeNowRefused('conflict', `MCP ${name} is disabled; enable it to probe it`);
+      }
+      if (!healthChecked(item.config)) {
+        throw new ProbeNowRefused(
+          'conflict',
+          `MCP ${name} has health_check off; it is never probed`,
+        );
       }
       const busy = running.get(name);
       if (busy !== undefined) {

@@ -10,7 +10,17 @@ import {
   type McpConfigPatch,
   type RegistryCommand,
 } from '@beacon/protocol';
-import { decideDisable, decideEnable, initialState, type Actor, type McpState } from './decide.js';
+import {
+  decideDisable,
+  decideEnable,
+  decideHealthCheckOff,
+  initialState,
+  type Actor,
+  type McpState,
+} from './decide.js';
+
+/** Whether the registry probes this MCP at all (`health_check: false` never is). */
+export const healthChecked = (config: McpConfig): boolean => config.health_check !== false;
 
 /** Who last registered/updated an entry: the fleet file removes only its own entries. */
 export type Owner = 'file' | 'admin';
@@ -87,8 +97,12 @@ export function planRegister(
     changes: [
       {
         name: config.name,
-        item: { config, state: initialState(config.name, config.enabled), owner },
-        probeNow: config.enabled,
+        item: {
+          config,
+          state: initialState(config.name, config.enabled, healthChecked(config)),
+          owner,
+        },
+        probeNow: config.enabled && healthChecked(config),
       },
     ],
   };
@@ -108,7 +122,9 @@ export function planUpdate(
   ];
   let state = item.state;
   let reprobeAt: number | null | undefined;
-  let probeNow = changes.some((c) => c === 'transport' || c === 'timeout_ms' || c === 'slow_ms');
+  let probeNow = changes.some(
+    (c) => c === 'transport' || c === 'timeout_ms' || c === 'slow_ms' || c === 'probe_method',
+  );
   if (item.config.enabled && !config.enabled) {
     const d = decideDisable(state, by, now);
     events.push(...d.events);
@@ -129,13 +145,24 @@ export function planUpdate(
     reprobeAt = d.reprobeAt;
     probeNow = true;
   }
+  if (config.enabled && !healthChecked(config)) {
+    // Never probed from now on: say so in the row (and lift an auto-disable).
+    const d = decideHealthCheckOff(state, by, now);
+    events.push(...d.events);
+    state = d.next;
+    if (d.reprobeAt !== undefined) reprobeAt = d.reprobeAt;
+    probeNow = false;
+  } else if (!healthChecked(item.config) && healthChecked(config)) {
+    probeNow = true;
+  }
   return {
     events,
     changes: [
       {
         name: config.name,
         item: { config, state, owner },
-        reconnect: changes.includes('transport'),
+        // A new probe_method may need the other protocol generation: connect afresh.
+        reconnect: changes.includes('transport') || changes.includes('probe_method'),
         probeNow: probeNow && !state.disabled,
         ...(reprobeAt === undefined ? {} : { reprobeAt }),
       },

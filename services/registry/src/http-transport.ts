@@ -38,6 +38,24 @@ export interface LeanHttpTransportOptions {
   readonly agents?: HttpAgents;
 }
 
+/**
+ * An HTTP error answer to a modern-revision (2026-07-28) request: the status, and the JSON-RPC
+ * error code (and `data`) of its body when it has one — never its message, which stays unread.
+ * The era decision needs the code (modern.ts); nothing else of the body is kept.
+ */
+export class HttpRpcError extends StreamableHTTPError {
+  constructor(
+    status: number,
+    readonly rpcCode: number | undefined,
+    readonly rpcData: unknown,
+  ) {
+    super(status, `Error POSTing to endpoint: HTTP ${status}`);
+  }
+}
+
+/** Largest error body read for its JSON-RPC code (modern requests only). */
+const MAX_ERROR_BODY = 16 * 1024;
+
 export interface LeanHttpTransport extends Transport {
   /** Best-effort DELETE of the server session. */
   terminateSession(): Promise<void>;
@@ -121,6 +139,7 @@ export function createLeanHttpTransport(
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
+  const modern = (): boolean => protocolVersion !== undefined && protocolVersion >= '2026-07-28';
   const headers = (extra: Record<string, string>): Record<string, string> => ({
     ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }),
     ...(protocolVersion === undefined ? {} : { 'mcp-protocol-version': protocolVersion }),
@@ -236,12 +255,18 @@ export function createLeanHttpTransport(
   const send = async (message: JSONRPCMessage): Promise<void> => {
     try {
       const body = JSON.stringify(message);
+      // The 2026-07-28 revision routes on the method without parsing the body (Mcp-Method).
+      const method: Record<string, string> =
+        modern() && 'method' in message && typeof message.method === 'string'
+          ? { 'mcp-method': message.method }
+          : {};
       const res = await request(
         'POST',
         headers({
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
           'content-length': String(Buffer.byteLength(body)),
+          ...method,
         }),
         body,
         family.request,
@@ -250,6 +275,20 @@ export function createLeanHttpTransport(
       if (typeof sid === 'string' && sid !== '') sessionId = sid;
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) {
+        if (modern() && status >= 400 && status < 500 && mediaType(res) === 'application/json') {
+          // Read for its JSON-RPC error code only (the era decision); the text goes nowhere.
+          const code = await readText(res, MAX_ERROR_BODY)
+            .then(
+              (text) => {
+                const e = (JSON.parse(text) as { error?: { code?: unknown; data?: unknown } })
+                  .error;
+                return typeof e?.code === 'number' ? { code: e.code, data: e.data } : undefined;
+              },
+              () => undefined,
+            )
+            .catch(() => undefined);
+          throw new HttpRpcError(status, code?.code, code?.data);
+        }
         // The body is never read: whatever a URL answers must not reach last_error (SSRF).
         res.resume();
         throw new StreamableHTTPError(status, `Error POSTing to endpoint: HTTP ${status}`);

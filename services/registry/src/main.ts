@@ -37,6 +37,7 @@ await runService({
       engine: {
         failureCyclesToDisable: config.BEACON_FAILURE_CYCLES_TO_DISABLE,
         maxAutoDisabledPercent: config.BEACON_MAX_AUTO_DISABLED_PERCENT,
+        toolsRefreshMs: config.BEACON_TOOLS_REFRESH_MS,
         reprobeBaseMs: config.BEACON_REPROBE_BASE_MS,
         reprobeMaxMs: config.BEACON_REPROBE_MAX_MS,
         concurrency: config.BEACON_PROBE_CONCURRENCY,

@@ -19,7 +19,11 @@
 //   MCP error <code>: <message>       a JSON-RPC error from an initialized MCP server (it proved it
 //                                     speaks MCP; its own explanation helps operators), ≤ 200 chars
 //   request timed out / no answer within <n> ms / slow: …   timeouts (ours)
+//   server/discover not supported …   probe_method discover on a 2025-revision server
 //   probe failed                      anything else
+//
+// HTTP 401/403 and MCP errors that say the credentials were refused have the outcome
+// `auth_failed` (the server is up; the configured headers/env are wrong), with the same texts.
 import { STATUS_CODES } from 'node:http';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -47,6 +51,24 @@ const MAX_MCP_MESSAGE = 200;
 export class ProbeDeadline extends Error {
   override readonly name = 'ProbeDeadline';
 }
+
+/** `probe_method: discover` against a server that answered as a 2025-revision one. */
+export class DiscoverUnsupported extends Error {
+  override readonly name = 'DiscoverUnsupported';
+  constructor() {
+    super(DISCOVER_UNSUPPORTED);
+  }
+}
+export const DISCOVER_UNSUPPORTED =
+  'server/discover not supported (a 2025-revision server: use probe_method ping or tools_list)';
+
+const AUTH_STATUS = new Set([401, 403]);
+/** What MCP servers say when they refuse credentials in a JSON-RPC error (no standard code). */
+const AUTH_MESSAGE =
+  /\b(unauthori[sz]ed|forbidden|authentication (failed|required)|not authenticated|invalid (api[ _-]?key|token|credentials)|access denied)\b/i;
+
+/** Whether an MCP error message says the credentials were refused. */
+export const isAuthMessage = (text: string): boolean => AUTH_MESSAGE.test(text);
 
 /** Wraps what failed while connecting: no MCP session existed yet, so nothing is quoted. */
 export class ConnectFailure extends Error {
@@ -135,24 +157,34 @@ function classifyIn(err: unknown, established: boolean): Failure {
     return { outcome: 'timeout', message: err.message, dropSession: false };
   }
   if (isPolicyDenied(err)) return disconnected(POLICY_DENIED);
+  if (err instanceof DiscoverUnsupported) {
+    return { outcome: 'error', message: DISCOVER_UNSUPPORTED, dropSession: true };
+  }
   if (err instanceof McpError) {
     if (err.code === (ErrorCode.RequestTimeout as number)) {
       return { outcome: 'timeout', message: 'request timed out', dropSession: false };
     }
     if (err.code === (ErrorCode.ConnectionClosed as number)) return disconnected(cut);
     const message = established ? mcpMessage(err) : `MCP error ${err.code}`;
-    return { outcome: 'error', message, dropSession: false };
+    const outcome = isAuthMessage(err.message) ? 'auth_failed' : 'error';
+    return { outcome, message, dropSession: outcome === 'auth_failed' && !established };
   }
   if (err instanceof SseError) {
     // The SSE stream could not be opened or was lost. An HTTP status means the server answered
     // (reachable but failing; 2xx: not an event stream); none means the connection failed.
     if (err.code === undefined) return disconnected(cut);
+    if (AUTH_STATUS.has(err.code)) {
+      return { outcome: 'auth_failed', message: httpStatusText(err.code), dropSession: true };
+    }
     const message = err.code >= 200 && err.code < 300 ? INVALID_RESPONSE : httpStatusText(err.code);
     return { outcome: 'error', message, dropSession: true };
   }
   if (err instanceof StreamableHTTPError) {
     if (err.code === undefined || err.code < 100) {
       return { outcome: 'error', message: INVALID_RESPONSE, dropSession: true };
+    }
+    if (AUTH_STATUS.has(err.code)) {
+      return { outcome: 'auth_failed', message: httpStatusText(err.code), dropSession: true };
     }
     // 404/400: the server forgot our session (it restarted); the fresh connect decides.
     const gone = err.code === 404 || err.code === 400;
@@ -173,7 +205,9 @@ function classifyIn(err: unknown, established: boolean): Failure {
   // The SDK's SSE transport reports a refused POST as a plain Error naming the status.
   const posted = /^Error POSTing to endpoint \(HTTP (\d{3})\)/.exec(err.message);
   if (posted !== null) {
-    return { outcome: 'error', message: httpStatusText(Number(posted[1])), dropSession: true };
+    const status = Number(posted[1]);
+    const outcome = AUTH_STATUS.has(status) ? 'auth_failed' : 'error';
+    return { outcome, message: httpStatusText(status), dropSession: true };
   }
   if (err instanceof TypeError && /fetch failed|terminated|other side closed/i.test(err.message)) {
     return disconnected(cut);

@@ -226,24 +226,30 @@ export function kinds(events: readonly (LogEventInput | StoredEvent)[]): string[
 
 /**
  * Transitions that do not chain: every status change must name the previous status as the one
- * before it in the log (none missing) and differ from it (none repeated).
+ * before it in the log (none missing) and differ from it (none repeated) — or, keeping the status,
+ * change what the row says of it: its health_reason (credentials now refused, or no longer) or
+ * the protocol revision spoken.
  */
 export function brokenTransitions(events: readonly LogEvent[]): string[] {
   const problems: string[] = [];
   const current = new Map<string, string>();
+  const said = new Map<string, string>();
   for (const e of events) {
     if (e.type === 'mcp_registered')
       current.set(e.mcp_name, e.config.enabled ? 'unknown' : 'inactive');
     if (e.type === 'mcp_removed') current.delete(e.mcp_name);
     if (e.type !== 'mcp_status_change') continue;
+    const saying = JSON.stringify([e.metadata.health_reason ?? null, e.metadata.protocol_version]);
     const before = current.get(e.mcp_name);
+    const sameSaid = said.get(e.mcp_name) === saying;
+    said.set(e.mcp_name, saying);
     const named = e.metadata.previous_status;
     if (named !== undefined && named !== before) {
       problems.push(
         `${e.mcp_name}: ${before ?? '?'} → ${e.status} names previous ${named} (missing transition)`,
       );
     }
-    if (e.status === before)
+    if (e.status === before && sameSaid)
       problems.push(`${e.mcp_name}: repeated ${e.status} (duplicate transition)`);
     current.set(e.mcp_name, e.status);
   }

@@ -1,9 +1,9 @@
 // Status, circuit and connection badges. Colour is never the only signal: each badge also has a
 // shape glyph and a text label (colour-blind users, wall displays seen from afar).
 import type { ConnectionState } from '@beacon/client';
-import type { CircuitState, HealthStatus } from '@beacon/protocol';
+import type { CircuitState, HealthReason, HealthStatus } from '@beacon/protocol';
 import { memo } from 'react';
-import { CIRCUIT_LABEL, STATUS_LABEL } from '../format.js';
+import { CIRCUIT_LABEL, statusLabel } from '../format.js';
 
 const STATUS_GLYPH: Readonly<Record<HealthStatus, string>> = {
   healthy: '●',
@@ -13,10 +13,23 @@ const STATUS_GLYPH: Readonly<Record<HealthStatus, string>> = {
   unknown: '◌',
 };
 
-export const StatusBadge = memo(function StatusBadge({ status }: { status: HealthStatus }) {
+export const StatusBadge = memo(function StatusBadge({
+  status,
+  reason,
+}: {
+  status: HealthStatus;
+  /** The row's health_reason: credentials rejected reads differently from down. */
+  reason?: HealthReason | null | undefined;
+}) {
+  const auth = reason === 'auth_failed' && status === 'unhealthy';
   return (
-    <span className={`badge status-${status}`} data-status={status}>
-      <span aria-hidden="true">{STATUS_GLYPH[status]}</span> {STATUS_LABEL[status]}
+    <span
+      className={`badge status-${status}${auth ? ' reason-auth_failed' : ''}`}
+      data-status={status}
+      {...(reason ? { 'data-reason': reason } : {})}
+    >
+      <span aria-hidden="true">{auth ? '⚿' : STATUS_GLYPH[status]}</span>{' '}
+      {statusLabel(status, reason)}
     </span>
   );
 });

@@ -4,7 +4,7 @@ import type { EventInfo } from '@beacon/client';
 import { compareOffsets, type McpStatus } from '@beacon/protocol';
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import type { Api, DemoServer, FaultMode, HistoryEntry } from '../api.js';
-import { clockTime, latency } from '../format.js';
+import { clockTime, latency, protocolText, REASON_LABEL } from '../format.js';
 import { useLive, useNow } from '../hooks.js';
 import type { LiveStore } from '../live.js';
 import { AdminActions } from './admin-actions.js';
@@ -183,7 +183,7 @@ export function Detail({
       ) : (
         <>
           <div className="card-badges">
-            <StatusBadge status={row.health_status} />
+            <StatusBadge status={row.health_status} reason={row.health_reason} />
             <CircuitBadge circuit={row.circuit_state} />
             {row.auto_disabled ? <span className="chip">auto-disabled</span> : null}
             {!row.enabled ? <span className="chip">disabled</span> : null}
@@ -196,6 +196,20 @@ export function Detail({
             <dt>Last check</dt>
             <dd>
               <Ago iso={row.last_health_check} />
+            </dd>
+            <dt>Reason</dt>
+            <dd data-health-reason={row.health_reason ?? ''}>
+              {row.health_reason ? REASON_LABEL[row.health_reason] : '—'}
+            </dd>
+            <dt>Protocol</dt>
+            <dd className="mono" data-protocol-version={row.protocol_version ?? ''}>
+              {protocolText(row.protocol_version)}
+            </dd>
+            <dt>Probe method</dt>
+            <dd>
+              {row.config?.health_check === false
+                ? 'none (health check off)'
+                : (row.config?.probe_method ?? 'auto (discover, else ping)')}
             </dd>
             <dt>Failure cycles</dt>
             <dd>{row.failure_cycles}</dd>

@@ -2,7 +2,7 @@
 // wall display with thousands of MCPs keeps only what is on screen in the DOM.
 import type { McpStatus } from '@beacon/protocol';
 import { memo, useRef } from 'react';
-import { CIRCUIT_LABEL, STATUS_LABEL, latency } from '../format.js';
+import { CIRCUIT_LABEL, latency, statusLabel } from '../format.js';
 import { useSize, useWindow } from '../hooks.js';
 import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
@@ -20,14 +20,14 @@ const Card = memo(function Card({ row, index, selected, onOpen, onKeyDown }: Fle
         type="button"
         className="card-open"
         data-index={index}
-        aria-label={`${row.name}: ${STATUS_LABEL[row.health_status]}, circuit ${CIRCUIT_LABEL[row.circuit_state].toLowerCase()}. Open details`}
+        aria-label={`${row.name}: ${statusLabel(row.health_status, row.health_reason)}, circuit ${CIRCUIT_LABEL[row.circuit_state].toLowerCase()}. Open details`}
         onClick={() => onOpen(row.name)}
         onKeyDown={(e) => onKeyDown(e, index)}
       >
         <span className="card-name">{row.name}</span>
       </button>
       <div className="card-badges">
-        <StatusBadge status={row.health_status} />
+        <StatusBadge status={row.health_status} reason={row.health_reason} />
         <CircuitBadge circuit={row.circuit_state} />
         {row.auto_disabled ? <span className="chip">auto-disabled</span> : null}
         {!row.enabled && !row.auto_disabled ? <span className="chip">disabled</span> : null}

@@ -46,7 +46,7 @@ const Row = memo(function Row({ row, index, selected, onOpen, onKeyDown }: Fleet
         {row.auto_disabled ? <span className="chip">auto-disabled</span> : null}
       </span>
       <span role="cell">
-        <StatusBadge status={row.health_status} />
+        <StatusBadge status={row.health_status} reason={row.health_reason} />
       </span>
       <span role="cell">
         <CircuitBadge circuit={row.circuit_state} />
