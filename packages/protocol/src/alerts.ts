@@ -216,7 +216,7 @@ export const AlertRule = z.strictObject({
   /** Alert only once the state lasted this long; what recovers sooner is not sent. */
   for: DurationSeconds.default(0),
   /** While still firing, remind this often (absent: never). */
-  repeat_every: DurationSeconds.refine((s) => s >= 60, 'at least 60 s').optional(),
+  repeat_every: DurationSeconds.refine((s) => s >= 1, 'at least 1 s').optional(),
   send_resolved: z.boolean().default(true),
   channels: z.array(AlertId).min(1).max(16),
 });
