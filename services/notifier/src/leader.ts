@@ -477,7 +477,9 @@ export function createLeader(o: LeaderOptions): Leader {
       tags.clear();
       status.clear();
     }
-    if (failed !== null && !signal.aborted) throw failed;
+    if (failed !== null && !signal.aborted) {
+      throw failed instanceof Error ? failed : new Error(String(failed));
+    }
   }
 
   // ---- config writes ---------------------------------------------------------------------------

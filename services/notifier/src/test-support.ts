@@ -161,7 +161,7 @@ export function registered(name: string, tags: string[] = []): LogEventInput {
       transport: { type: 'streamable-http', url: 'http://127.0.0.1:9/mcp' },
       tags,
     },
-  } as LogEventInput;
+  };
 }
 
 export function status(
