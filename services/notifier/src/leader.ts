@@ -478,7 +478,9 @@ export function createLeader(o: LeaderOptions): Leader {
       status.clear();
     }
     if (failed !== null && !signal.aborted) {
-      throw failed instanceof Error ? failed : new Error(String(failed));
+      throw failed instanceof Error
+        ? failed
+        : new Error('notifier leader failed', { cause: failed });
     }
   }
 
