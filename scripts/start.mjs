@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm start`: the whole Beacon stack on this machine — Redis (REDIS_URL, else a private
-// redis-server), registry, breaker, N edges (ports 3001, 3002, ...), the demo MCP fleet and the
+// redis-server), registry, breaker, notifier, N edges (ports 3001, 3002, ...), the demo MCP fleet and the
 // dashboard served by the edges. Prints the dashboard URL with a fresh admin token, streams every
 // service's log with a name prefix, and on Ctrl-C / SIGTERM stops edges first (they drain), then
 // the workers and the demo fleet, then the private Redis.
@@ -21,11 +21,11 @@ import { startWatchdog } from './stack/watchdog.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `Usage: pnpm start [-- options]    (or: node scripts/start.mjs [options])
 
-Runs Redis, registry, breaker, edge(s), the demo MCP fleet and the dashboard locally.
+Runs Redis, registry, breaker, notifier, edge(s), the demo MCP fleet and the dashboard locally.
 
 Options:
   --edges N       number of edges (ports BEACON_EDGE_PORT, +1, ...; default 1)
-  --workers N     replicas of registry and breaker (active/standby; default 1)
+  --workers N     replicas of registry, breaker and notifier (active/standby; default 1)
   --no-demo       do not start the demo MCP fleet
   --token-ttl S   lifetime of the printed admin token in seconds (default 86400)
   -h, --help      this text
@@ -76,7 +76,7 @@ function parseOptions() {
   };
 }
 
-const SERVICES = ['edge', 'registry', 'breaker', 'demo-mcp'];
+const SERVICES = ['edge', 'registry', 'breaker', 'notifier', 'demo-mcp'];
 
 function newestMtime(path) {
   const stat = statSync(path);
@@ -151,7 +151,7 @@ async function main() {
       };
       // Edges first: they drain clients with 1012 while the log is still up.
       await phase(['edge'], 15_000);
-      await phase(['registry', 'breaker', 'demo'], 10_000);
+      await phase(['registry', 'breaker', 'notifier', 'demo'], 10_000);
       if (redis !== null) {
         await redis.stop(5000);
         say(`private redis stopped, ${redis.dir} removed`);
@@ -246,6 +246,11 @@ async function main() {
         ...common,
         BEACON_BREAKER_ID: `breaker-${i}`,
         BEACON_BREAKER_HTTP_PORT: portFor('BEACON_BREAKER_HTTP_PORT', 9102, i),
+      });
+      spawnService(`notifier${suffix}`, 'notifier', {
+        ...common,
+        BEACON_NOTIFIER_ID: `notifier-${i}`,
+        BEACON_NOTIFIER_HTTP_PORT: portFor('BEACON_NOTIFIER_HTTP_PORT', 9103, i),
       });
     }
 

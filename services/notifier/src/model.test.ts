@@ -12,8 +12,8 @@ function stored(e: Omit<LogEventInput, 'timestamp' | 'actor'>, at = T): StoredEv
   return {
     offset: `${at}-${seq}`,
     epoch: 'e1',
-    event: { timestamp: new Date(at).toISOString(), actor: 'registry', ...e } as never,
-  } as StoredEvent;
+    event: { timestamp: new Date(at).toISOString(), actor: 'registry', ...e },
+  } as unknown as StoredEvent;
 }
 const change = (name: string, status: string, previous: string, at = T, extra = {}) =>
   stored(
