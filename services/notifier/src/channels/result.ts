@@ -60,6 +60,10 @@ const CODE_REASONS: Readonly<Record<string, string>> = {
   UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for the response headers',
   UND_ERR_BODY_TIMEOUT: 'timed out reading the response',
   UND_ERR_SOCKET: 'connection closed',
+};
+
+// nodemailer's wrappers: the socket's code, when there is one, is in the message.
+const GENERIC_REASONS: Readonly<Record<string, string>> = {
   ECONNECTION: 'connection failed',
   ESOCKET: 'connection failed',
   EDNS: 'host not found',
@@ -70,8 +74,11 @@ function codesOf(err: unknown): string[] {
   const codes: string[] = [];
   let e: unknown = err;
   for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
+    // nodemailer keeps the socket's own code (ECONNREFUSED, a TLS verify error) as originalCode.
+    for (const key of ['originalCode', 'code'] as const) {
+      const code = (e as Record<string, unknown>)[key];
+      if (typeof code === 'string') codes.push(code);
+    }
     e = (e as { cause?: unknown }).cause;
   }
   return codes;
@@ -93,6 +100,10 @@ export function networkReason(err: unknown): string {
   // Codes nodemailer and Node put only in the message.
   for (const code of Object.keys(CODE_REASONS)) {
     if (message.includes(code)) return CODE_REASONS[code] ?? code;
+  }
+  for (const code of codes) {
+    const reason = GENERIC_REASONS[code];
+    if (reason !== undefined) return reason;
   }
   return codes[0] !== undefined ? `request failed (${codes[0]})` : 'request failed';
 }
