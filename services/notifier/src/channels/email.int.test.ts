@@ -5,7 +5,7 @@
 // retried, a wrong password, a server that never greets (timeout) and no server (refused).
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { DeliveryResult, Notification, type ChannelConfig } from '@beacon/protocol';
+import { ChannelConfig, DeliveryResult, Notification } from '@beacon/protocol';
 import { createTestCa, freePort, type TestCa } from '@beacon/testing';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +44,9 @@ async function startSmtp(
   options: Partial<SMTPServerOptions> = {},
 ): Promise<{ port: number; mails: Mail[] }> {
   const mails: Mail[] = [];
-  const server = new SMTPServer({
+  // smtp-server ships its own types, whose TLS options (from a default import of node:tls) do not
+  // resolve under this repo's settings: name the two it needs here.
+  const tlsOptions: SMTPServerOptions & { key: string; cert: string } = {
     key: ca.key,
     cert: ca.cert,
     authMethods: ['PLAIN', 'LOGIN'],
@@ -74,16 +76,19 @@ async function startSmtp(
     },
     logger: false,
     ...options,
-  });
+  };
+  const server = new SMTPServer(tlsOptions);
   server.on('error', () => undefined);
   const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => {
+    server.listen(port, '127.0.0.1', resolve);
+  });
   servers.push(server);
   return { port, mails };
 }
 
 function channel(port: number, over: Record<string, unknown> = {}): ChannelConfig {
-  return {
+  return ChannelConfig.parse({
     id: 'mail',
     enabled: true,
     type: 'email',
@@ -95,7 +100,7 @@ function channel(port: number, over: Record<string, unknown> = {}): ChannelConfi
     from: 'beacon@alerts.example.com',
     to: ['ops@example.com', 'oncall@example.com'],
     ...over,
-  } as ChannelConfig;
+  });
 }
 
 function notification(over: Partial<Notification> = {}): Notification {
