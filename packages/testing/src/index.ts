@@ -9,6 +9,7 @@ export {
   WaitForAbort,
   type WaitForOptions,
 } from './helpers.js';
+export { sendCommand, type SendCommandOptions } from './commands.js';
 export { mintToken, type TestTokenClaims } from './token.js';
 export { startRedis, type RedisHandle, type StartRedisOptions } from './redis.js';
 export {

@@ -1,18 +1,16 @@
 // Test support for the notifier: the real service (`node dist/main.js`), a real HTTP receiver on
 // loopback that records what arrives (and can answer errors or go away), commands sent the way
 // the edge sends them, and log events appended the way the registry and breaker append them.
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEventLog, type EventLog, type SideMessage } from '@beacon/event-log';
 import {
   Notification,
-  STREAM_FIELD,
   type CommandResult,
   type LogEventInput,
   type NotifierCommand,
 } from '@beacon/protocol';
-import { startService, waitFor, type ProcessHandle } from '@beacon/testing';
+import { sendCommand, startService, type ProcessHandle } from '@beacon/testing';
 import { Redis } from 'ioredis';
 
 export interface Received {
@@ -121,23 +119,7 @@ export async function openBus(url: string, prefix: string): Promise<Bus> {
     redis,
     log,
     sides,
-    async command(body) {
-      const command = { ...body, command_id: randomUUID(), actor: 'ada', issued_at: Date.now() };
-      await redis.xadd(
-        log.keys.notifierCommands,
-        '*',
-        STREAM_FIELD.command,
-        JSON.stringify(command),
-      );
-      return waitFor(
-        () =>
-          sides.find(
-            (m): m is CommandResult =>
-              m.type === 'command_result' && m.command_id === command.command_id,
-          ),
-        { timeoutMs: 20_000, message: `an answer to ${body.type}` },
-      );
-    },
+    command: (body) => sendCommand(redis, log.keys.notifierCommands, sides, body, { actor: 'ada' }),
     async append(event) {
       return (await log.append(event)).offset;
     },

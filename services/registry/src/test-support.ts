@@ -20,7 +20,7 @@ import {
 } from '@beacon/protocol';
 import type { z } from 'zod';
 import { createLogger } from '@beacon/runtime';
-import { waitFor } from '@beacon/testing';
+import { sendCommand, waitFor } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import type { EngineSettings } from './engine.js';
 import type { HttpAgents } from './http-transport.js';
@@ -125,23 +125,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     eventLog: observerLog,
     metrics,
     sides,
-    async command(body, actor = 'alice') {
-      const command = { ...body, command_id: randomUUID(), actor, issued_at: Date.now() };
-      await observer.xadd(
-        observerLog.keys.registryCommands,
-        '*',
-        STREAM_FIELD.command,
-        JSON.stringify(command),
-      );
-      return waitFor(
-        () =>
-          sides.find(
-            (m): m is CommandResult =>
-              m.type === 'command_result' && m.command_id === command.command_id,
-          ),
-        { timeoutMs: 15_000, message: `a result for command ${command.type}` },
-      );
-    },
+    command: (body, actor = 'alice') =>
+      sendCommand(observer, observerLog.keys.registryCommands, sides, body, {
+        actor,
+        timeoutMs: 15_000,
+      }),
     async row(name) {
       return (await observerLog.snapshot()).mcps.find((m) => m.name === name);
     },
