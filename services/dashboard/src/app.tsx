@@ -272,7 +272,7 @@ function Dashboard({
             {failingChannels > 0 ? (
               <button
                 type="button"
-                className="badge unhealthy"
+                className="badge status-unhealthy"
                 data-failing-channels={failingChannels}
                 onClick={() => setPage('alerts')}
               >

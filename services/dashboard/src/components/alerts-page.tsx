@@ -55,9 +55,9 @@ export function channelState(s: ChannelStatus | null): ChannelState {
 function ChannelBadge({ status }: { status: ChannelStatus | null }) {
   const state = channelState(status);
   if (state === 'never' || status === null) return <span className="badge">never used</span>;
-  if (state === 'ok') return <span className="badge healthy">ok</span>;
+  if (state === 'ok') return <span className="badge status-healthy">ok</span>;
   return (
-    <span className="badge unhealthy" title={status.last_error ?? ''}>
+    <span className="badge status-unhealthy" title={status.last_error ?? ''}>
       failing since <Ago iso={status.failing_since} />
       {status.last_error === null ? null : ` — ${status.last_error}`}
     </span>
