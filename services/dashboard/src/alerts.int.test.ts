@@ -231,7 +231,7 @@ function registered(name: string): LogEventInput {
     timestamp: new Date().toISOString(),
     actor: 'test',
     config: { name, transport: { type: 'streamable-http', url: 'http://127.0.0.1:9/mcp' } },
-  } as LogEventInput;
+  };
 }
 
 function down(name: string): LogEventInput {
@@ -242,5 +242,5 @@ function down(name: string): LogEventInput {
     timestamp: new Date().toISOString(),
     actor: 'registry',
     metadata: { previous_status: 'healthy', error: 'connection refused', reason: 'probe' },
-  } as LogEventInput;
+  };
 }

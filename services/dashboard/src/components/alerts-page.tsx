@@ -205,16 +205,18 @@ export function AlertsPage({
                   )}
                 </td>
                 <td>{c.status?.queued ?? 0}</td>
-                <td className="button-row">
-                  <button type="button" onClick={() => test(c.id)} disabled={busy !== null}>
-                    Send test
-                  </button>
-                  <button type="button" onClick={() => setEditing({ kind: 'channels', item: c })}>
-                    Edit
-                  </button>
-                  <button type="button" onClick={() => remove('channels', c.id)}>
-                    Delete
-                  </button>
+                <td>
+                  <div className="button-row">
+                    <button type="button" onClick={() => test(c.id)} disabled={busy !== null}>
+                      Send test
+                    </button>
+                    <button type="button" onClick={() => setEditing({ kind: 'channels', item: c })}>
+                      Edit
+                    </button>
+                    <button type="button" onClick={() => remove('channels', c.id)}>
+                      Delete
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
@@ -269,13 +271,15 @@ export function AlertsPage({
                   {r.for} s{r.repeat_every === undefined ? '' : ` · every ${r.repeat_every} s`}
                 </td>
                 <td>{r.channels.join(', ')}</td>
-                <td className="button-row">
-                  <button type="button" onClick={() => setEditing({ kind: 'rules', item: r })}>
-                    Edit
-                  </button>
-                  <button type="button" onClick={() => remove('rules', r.id)}>
-                    Delete
-                  </button>
+                <td>
+                  <div className="button-row">
+                    <button type="button" onClick={() => setEditing({ kind: 'rules', item: r })}>
+                      Edit
+                    </button>
+                    <button type="button" onClick={() => remove('rules', r.id)}>
+                      Delete
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
@@ -315,13 +319,15 @@ export function AlertsPage({
                   {s.tags.length > 0 ? ` · tags ${s.tags.join(', ')}` : ''}
                 </td>
                 <td>{s.comment}</td>
-                <td className="button-row">
-                  <button type="button" onClick={() => setEditing({ kind: 'silences', item: s })}>
-                    Edit
-                  </button>
-                  <button type="button" onClick={() => remove('silences', s.id)}>
-                    Delete
-                  </button>
+                <td>
+                  <div className="button-row">
+                    <button type="button" onClick={() => setEditing({ kind: 'silences', item: s })}>
+                      Edit
+                    </button>
+                    <button type="button" onClick={() => remove('silences', s.id)}>
+                      Delete
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}
