@@ -17,6 +17,7 @@ import {
 import { startService, type ProcessHandle } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkRestAnswer,
   mintToken,
   startEdge,
   startTestBed,
@@ -119,7 +120,8 @@ async function call(
   if (res.status !== 404) {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
   }
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  const json = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, json: checkRestAnswer(method, path, res.status, json) };
 }
 
 const issuePaths = (a: Answer): string[] =>
@@ -278,6 +280,20 @@ describe('/api/alerts against the real notifier', () => {
       secret: 'signing-secret-1',
       headers: { 'x-api-key': 'header-secret' },
     });
+    // A mask with nothing behind it (a new header) is refused, naming the field.
+    const newHeader = await call('PUT', '/api/alerts/channels/ops-hook', {
+      ...masked,
+      headers: { 'x-api-key': '***', 'x-other': '***' },
+    });
+    expect(newHeader.status).toBe(400);
+    expect(issuePaths(newHeader)).toEqual(['headers.x-other']);
+    const maskedCreate = await call('POST', '/api/alerts/channels', {
+      ...hook(),
+      id: 'copy',
+      secret: '***',
+    });
+    expect(maskedCreate.status).toBe(400);
+    expect(issuePaths(maskedCreate)).toEqual(['secret']);
     const mismatch = await call('PUT', '/api/alerts/channels/ops-hook', { ...masked, id: 'other' });
     expect(mismatch.status).toBe(400);
     expect(issuePaths(mismatch)).toContain('id');

@@ -13,6 +13,7 @@ import {
   ChannelStatus,
   DeliveryRecord,
   NOTIFIER_KEY,
+  REDACTED_SECRET,
   Silence,
   keepMaskedSecrets,
   parseOrThrow,
@@ -266,6 +267,37 @@ export function mountAlertsApi(deps: AlertsApiDeps): void {
     return { ...silence, created_by: silence.created_by ?? p.sub };
   }
 
+  /** A mask with nothing stored behind it (new channel, changed type, new header) is no secret. */
+  function refuseMasked(c: ChannelConfig): void {
+    const m = (v: string | undefined): boolean =>
+      v !== undefined && (v === REDACTED_SECRET || v.endsWith(`/${REDACTED_SECRET}`));
+    const fields: [string, string | undefined][] =
+      c.type === 'webhook'
+        ? [
+            ['url', c.url],
+            ['secret', c.secret],
+            ...Object.entries(c.headers ?? {}).map(([k, v]): [string, string] => [
+              `headers.${k}`,
+              v,
+            ]),
+          ]
+        : c.type === 'slack'
+          ? [['webhook_url', c.webhook_url]]
+          : c.type === 'pagerduty'
+            ? [['routing_key', c.routing_key]]
+            : [['password', c.password]];
+    const issues = fields
+      .filter(([, v]) => m(v))
+      .map(([path]) => ({ path, message: 'masked value with no stored value to keep: send it' }));
+    if (issues.length > 0) {
+      throw new BeaconError(
+        'invalid',
+        `invalid channel: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        { issues },
+      );
+    }
+  }
+
   const exists = (kind: Kind, id: string): Promise<boolean> =>
     store(async () => (await redis.hexists(key(NOTIFIER_KEY[kind]), id)) === 1);
 
@@ -305,6 +337,7 @@ export function mountAlertsApi(deps: AlertsApiDeps): void {
     '/api/alerts/channels',
     route(0, true, async (p, info, b) => {
       const channel = channelBody(b, info);
+      refuseMasked(channel);
       if (await exists('channels', channel.id)) {
         throw new BeaconError(
           'conflict',
@@ -323,7 +356,9 @@ export function mountAlertsApi(deps: AlertsApiDeps): void {
       const stored = await readOne<ChannelConfig>('channels', ChannelConfig, id);
       if (stored === undefined) throw notFound('channel', id);
       // What a client read (masked) and sent back unchanged keeps the stored secrets.
-      return putChannel(p, keepMaskedSecrets(next, stored), 200);
+      const kept = keepMaskedSecrets(next, stored);
+      refuseMasked(kept);
+      return putChannel(p, kept, 200);
     }),
   );
 
