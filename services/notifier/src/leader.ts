@@ -34,10 +34,13 @@ import {
   type Effects,
   type Fleet,
 } from './model.js';
-import type { NotifierBatch, NotifierStore, RetryState } from './store.js';
+import type { NotifierBatch, NotifierStore, QueuedEntry, RetryState } from './store.js';
 
 /** Events read and decided per fenced write. */
 const BATCH = 200;
+/** Queued notifications taken per delivery round, and sent at once (per channel). */
+const DELIVERY_BATCH = 64;
+const SEND_CONCURRENCY = 16;
 
 export class Refused extends Error {
   override readonly name = 'Refused';
@@ -310,10 +313,62 @@ export function createLeader(o: LeaderOptions): Leader {
     }
   }
 
+  /**
+   * Send a batch of queued entries: up to SEND_CONCURRENCY at once, but one MCP's notifications
+   * strictly in queue order (its firing before its resolved).
+   */
+  async function sendAll(
+    channel: ChannelConfig,
+    entries: readonly QueuedEntry[],
+    signal: AbortSignal,
+  ): Promise<(DeliveryResult | undefined)[]> {
+    // undefined: not attempted, because an earlier notification of the same MCP failed.
+    const results: (DeliveryResult | undefined)[] = new Array<DeliveryResult | undefined>(
+      entries.length,
+    );
+    const perMcp = new Map<string, Promise<void>>();
+    const blocked = new Set<string>();
+    let inFlight = 0;
+    const slots: (() => void)[] = [];
+    const acquire = async (): Promise<void> => {
+      if (inFlight < SEND_CONCURRENCY) {
+        inFlight++;
+        return;
+      }
+      await new Promise<void>((resolve) => slots.push(resolve));
+    };
+    const release = (): void => {
+      const next = slots.shift();
+      if (next !== undefined) next();
+      else inFlight--;
+    };
+    const all = entries.map((entry, i) => {
+      const mcp = entry.notification.mcp_name;
+      const p = (perMcp.get(mcp) ?? Promise.resolve()).then(async () => {
+        if (blocked.has(mcp)) return;
+        await acquire();
+        try {
+          const r = await o.send(channel, entry.notification, {
+            signal,
+            timeoutMs: settings.BEACON_NOTIFIER_SEND_TIMEOUT_MS,
+          });
+          results[i] = r;
+          if (!r.ok) blocked.add(mcp);
+        } finally {
+          release();
+        }
+      });
+      perMcp.set(mcp, p);
+      return p;
+    });
+    await Promise.all(all);
+    return results;
+  }
+
   async function deliver(id: string, signal: AbortSignal): Promise<void> {
     const retries: Map<string, RetryState> = await store.retries(id);
     while (!signal.aborted) {
-      const { entries, bad } = await store.head(id, 1);
+      const { entries, bad } = await store.head(id, DELIVERY_BATCH);
       if (bad.length > 0) {
         const b = batch();
         for (const entryId of bad) b.dequeue(id, entryId);
@@ -321,95 +376,124 @@ export function createLeader(o: LeaderOptions): Leader {
         metrics.errors.labels('bad_queue_entry').inc();
         continue;
       }
-      const entry = entries[0];
-      if (entry === undefined) {
+      const first = entries[0];
+      if (first === undefined) {
         metrics.queued.labels(id).set(0);
         if (!channels.has(id)) return; // deleted and drained
         await waitFor(id, 1_000, signal);
         continue;
       }
       const channel = channels.get(id);
-      const n = entry.notification;
       if (channel === undefined) {
-        await batch()
-          .dequeue(id, entry.id)
-          .record(deliveryRecord(n, id, 'failed', null, 'channel deleted'))
-          .commit();
-        metrics.deliveries.labels(id, 'failed').inc();
+        const b = batch();
+        for (const e of entries) {
+          b.dequeue(id, e.id).record(
+            deliveryRecord(e.notification, id, 'failed', null, 'channel deleted'),
+          );
+        }
+        await b.commit();
+        metrics.deliveries.labels(id, 'failed').inc(entries.length);
         continue;
       }
       if (!channel.enabled) {
         await waitFor(id, 2_000, signal); // held, not dropped: sent once re-enabled
         continue;
       }
-      const retry = retries.get(entry.id);
-      if (retry !== undefined && retry.next_at > Date.now()) {
-        await waitFor(id, retry.next_at - Date.now(), signal);
+      // FIFO: an entry waiting for its retry holds up the queue behind it.
+      const headRetry = retries.get(first.id);
+      if (headRetry !== undefined && headRetry.next_at > Date.now()) {
+        await waitFor(id, headRetry.next_at - Date.now(), signal);
         continue;
       }
-      const result = await o.send(channel, n, {
-        signal,
-        timeoutMs: settings.BEACON_NOTIFIER_SEND_TIMEOUT_MS,
+      const now = Date.now();
+      // Due now, and not behind a waiting notification of the same MCP (order per MCP holds).
+      const waiting = new Set<string>();
+      const due = entries.filter((e) => {
+        const mcp = e.notification.mcp_name;
+        if ((retries.get(e.id)?.next_at ?? 0) > now) waiting.add(mcp);
+        return !waiting.has(mcp);
       });
-      if (signal.aborted && !result.ok) return; // shutting down: the entry stays queued
-      const attempts = (retry?.attempts ?? 0) + 1;
-      const now = new Date().toISOString();
-      const prev = status.get(id);
+      const results = await sendAll(channel, due, signal);
+      if (signal.aborted && results.some((r) => r !== undefined && !r.ok)) return; // shutting down: stays queued
+
       const b = batch();
-      let outcome: DeliveryRecord['result'];
-      if (result.ok) {
-        outcome = 'sent';
-        b.dequeue(id, entry.id);
-        retries.delete(entry.id);
-        metrics.latency.observe(Math.max(0, Date.now() - appendedAt(n.offset)) / 1000);
-      } else if (result.retryable && attempts < settings.BEACON_NOTIFIER_MAX_ATTEMPTS) {
-        outcome = 'retrying';
-        const next = { attempts, next_at: Date.now() + retryDelay(attempts) };
-        retries.set(entry.id, next);
-        b.retry(id, entry.id, next);
-      } else {
-        outcome = 'failed';
-        b.dequeue(id, entry.id);
-        retries.delete(entry.id);
-      }
-      const queued = Math.max(0, (await store.queued(id)) - (outcome === 'retrying' ? 0 : 1));
-      const next: ChannelStatus = result.ok
-        ? {
-            ok: true,
-            consecutive_failures: 0,
-            failing_since: null,
-            last_error: null,
-            last_ok_at: now,
-            last_attempt_at: now,
-            queued,
-          }
-        : {
-            ok: false,
-            consecutive_failures: (prev?.consecutive_failures ?? 0) + 1,
-            failing_since: prev?.ok === false ? prev.failing_since : now,
-            last_error: `${result.status ?? 'no answer'}: ${result.response}`.slice(0, 600),
-            last_ok_at: prev?.last_ok_at ?? null,
-            last_attempt_at: now,
-            queued,
-          };
+      let lastFailure: DeliveryResult | null = null;
+      let failures = 0;
+      let okCount = 0;
+      let removed = 0;
+      due.forEach((entry, i) => {
+        const result = results[i];
+        if (result === undefined) return; // behind a failed one of the same MCP: next round
+        const n = entry.notification;
+        const attempts = (retries.get(entry.id)?.attempts ?? 0) + 1;
+        let outcome: DeliveryRecord['result'];
+        if (result.ok) {
+          outcome = 'sent';
+          okCount++;
+          removed++;
+          b.dequeue(id, entry.id);
+          retries.delete(entry.id);
+          metrics.latency.observe(Math.max(0, Date.now() - appendedAt(n.offset)) / 1000);
+        } else if (result.retryable && attempts < settings.BEACON_NOTIFIER_MAX_ATTEMPTS) {
+          outcome = 'retrying';
+          const next = { attempts, next_at: Date.now() + retryDelay(attempts) };
+          retries.set(entry.id, next);
+          b.retry(id, entry.id, next);
+        } else {
+          outcome = 'failed';
+          removed++;
+          b.dequeue(id, entry.id);
+          retries.delete(entry.id);
+        }
+        if (!result.ok) {
+          failures++;
+          lastFailure = result;
+        }
+        b.record(deliveryRecord(n, id, outcome, result.status, result.response));
+        metrics.deliveries.labels(id, outcome).inc();
+      });
+      const queued = Math.max(0, (await store.queued(id)) - removed);
+      const at = new Date().toISOString();
+      const prev = status.get(id);
+      const failed = lastFailure as DeliveryResult | null;
+      // The channel is failing when its latest attempts failed (a success resets the count).
+      const next: ChannelStatus =
+        failed === null ||
+        (okCount > 0 && results.filter((r) => r !== undefined).at(-1)?.ok === true)
+          ? {
+              ok: true,
+              consecutive_failures: 0,
+              failing_since: null,
+              last_error: null,
+              last_ok_at: at,
+              last_attempt_at: at,
+              queued,
+            }
+          : {
+              ok: false,
+              consecutive_failures: (prev?.ok === false ? prev.consecutive_failures : 0) + failures,
+              failing_since: prev?.ok === false ? prev.failing_since : at,
+              last_error: `${failed.status ?? 'no answer'}: ${failed.response}`.slice(0, 600),
+              last_ok_at: okCount > 0 ? at : (prev?.last_ok_at ?? null),
+              last_attempt_at: at,
+              queued,
+            };
       status.set(id, next);
       b.channelStatus(id, next);
-      b.record(deliveryRecord(n, id, outcome, result.status, result.response));
       await b.commit();
-      metrics.deliveries.labels(id, outcome).inc();
-      metrics.failing.labels(id).set(result.ok ? 0 : 1);
+      metrics.failing.labels(id).set(next.ok ? 0 : 1);
       metrics.queued.labels(id).set(queued);
-      if (!result.ok && (prev?.ok ?? true)) {
+      if (!next.ok && (prev?.ok ?? true) && failed !== null) {
         logger.warn(
           {
             channel: id,
             target: targetOf(channel),
-            status: result.status,
-            response: result.response,
+            status: failed.status,
+            response: failed.response,
           },
           `alert channel ${id} is failing`,
         );
-      } else if (result.ok && prev?.ok === false) {
+      } else if (next.ok && prev?.ok === false) {
         logger.info({ channel: id }, `alert channel ${id} delivers again`);
       }
     }

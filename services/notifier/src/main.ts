@@ -1,6 +1,6 @@
 // Entry point of `pnpm --filter @beacon/notifier start`: one notifier process (active or standby).
 import { runService } from '@beacon/runtime';
-import { sampleNotification, send } from './channels/index.js';
+import { closeChannels, sampleNotification, send } from './channels/index.js';
 import { NotifierConfig } from './config.js';
 import { startNotifierWorker } from './worker.js';
 
@@ -8,11 +8,18 @@ await runService({
   name: 'notifier',
   config: NotifierConfig,
   id: (config) => config.BEACON_NOTIFIER_ID,
-  start: ({ config, logger, instanceId, redis, health }) =>
-    startNotifierWorker(
+  async start({ config, logger, instanceId, redis, health }) {
+    const worker = await startNotifierWorker(
       config,
       logger,
       { holder: instanceId, redis: (name) => redis(name), health },
-      { send, sample: (c) => sampleNotification(c) },
-    ),
+      { send, sample: (c) => sampleNotification(c, new Date()) },
+    );
+    return {
+      async stop() {
+        await worker.stop();
+        closeChannels();
+      },
+    };
+  },
 });

@@ -1,13 +1,13 @@
 // The notifier's decisions, given/when/then, without Redis: conditions from events, `for`,
 // resolved, reminders, silences (one-off and cron), tag and pattern matching, determinism.
-import { AlertRule, Silence, type LogEventInput, type StoredEvent } from '@beacon/protocol';
+import { AlertRule, Silence, type StoredEvent } from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
 import { alertKey, decideDue, decideEvent, type AlertState, type Config } from './model.js';
 import { cronProblem, isActive, silenceEnd } from './silences.js';
 
 const T = Date.parse('2026-12-03T10:00:00.000Z');
 let seq = 0;
-function stored(e: Omit<LogEventInput, 'timestamp' | 'actor'>, at = T): StoredEvent {
+function stored(e: Record<string, unknown>, at = T): StoredEvent {
   seq++;
   return {
     offset: `${at}-${seq}`,
@@ -27,7 +27,7 @@ const change = (name: string, status: string, previous: string, at = T, extra = 
         reason: 'probe',
         ...extra,
       },
-    } as never,
+    },
     at,
   );
 
@@ -138,7 +138,7 @@ describe('decideEvent', () => {
       { id: 'r', channels: ['h'], on: ['circuit_opened', 'auto_disabled', 'recovered'] },
     ]);
     const ev = (event_type: string) =>
-      stored({ type: 'health_event', mcp_name: 'a', event_type, data: {} } as never);
+      stored({ type: 'health_event', mcp_name: 'a', event_type, data: {} });
     const r = run(c, [
       ev('circuit_opened'),
       ev('circuit_closed'),
