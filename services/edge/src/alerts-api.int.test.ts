@@ -2,6 +2,7 @@
 // real HTTP receiver on loopback for the channel test: auth (admin only, scoped tokens refused),
 // validation naming the field, CRUD through notifier commands, secrets masked on every read and
 // kept when sent back masked, the receiver's answer to a test, unreadable store entries skipped.
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -305,8 +306,14 @@ describe('/api/alerts against the real notifier', () => {
     expect(delivery).toMatchObject({ ok: true, status: 202 });
     expect(delivery.response).toContain('got it (202)');
     const got = receiver.bodies.at(-1)!;
-    // The stored (unmasked) URL was used. Headers and signature are the senders' tests.
+    // The stored (unmasked) URL, header and signing secret were used, not the masks.
     expect(got.url).toBe('/hook/secret-path');
+    expect(got.headers['x-api-key']).toBe('header-secret');
+    const ts = String(got.headers['x-beacon-timestamp']);
+    const expected = createHmac('sha256', 'signing-secret-1')
+      .update(`${ts}.${got.body}`)
+      .digest('hex');
+    expect(got.headers['x-beacon-signature']).toBe(`sha256=${expected}`);
     expect(JSON.parse(got.body)).toMatchObject({ state: 'test' });
 
     receiver.status = 500;
