@@ -1,5 +1,5 @@
-// Admin writes as commands: validated RegistryCommand / BreakerCommand / NotifierCommand entries XADDed to the
-// worker's command stream (field `c` = JSON), answered when the worker publishes the matching
+// Admin writes as commands: validated RegistryCommand / BreakerCommand / NotifierCommand entries
+// XADDed to the worker's command stream (field `c` = JSON), answered when the worker publishes the matching
 // `command_result` on the side channel (which reaches us through the edge's one subscription).
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@beacon/event-log';
