@@ -11,6 +11,17 @@ import {
 import { McpStatus } from './mcp.js';
 import { Offset } from './offset.js';
 import { ProbeResult } from './internal.js';
+import {
+  AlertRule,
+  ChannelStatus,
+  DeliveryRecord,
+  DeliveryResult,
+  EmailChannel,
+  PagerDutyChannel,
+  Silence,
+  SlackChannel,
+  WebhookChannel,
+} from './alerts.js';
 
 /** Longest history cursor the edge hands out or accepts (a sealed cursor is far below this). */
 export const MAX_CURSOR_LENGTH = 512;
@@ -80,3 +91,49 @@ export const ProbeNowResponse = z.object({
   mcp: McpStatus.nullable(),
 });
 export type ProbeNowResponse = z.infer<typeof ProbeNowResponse>;
+
+// `/api/alerts/*` (services/edge/src/alerts-api.ts): admin only; secrets always masked.
+
+const withStatus = { status: ChannelStatus.nullable() };
+/** A channel as the edge shows it: the config with secrets masked, and how it has been doing. */
+export const ChannelView = z.discriminatedUnion('type', [
+  WebhookChannel.extend(withStatus),
+  SlackChannel.extend(withStatus),
+  PagerDutyChannel.extend(withStatus),
+  EmailChannel.extend(withStatus),
+]);
+export type ChannelView = z.infer<typeof ChannelView>;
+
+/** `GET /api/alerts/channels`: every channel, sorted by id. */
+export const ChannelsResponse = z.object({ channels: z.array(ChannelView) });
+export type ChannelsResponse = z.infer<typeof ChannelsResponse>;
+/** `GET /api/alerts/channels/:id`, and the answer of a create or replace. */
+export const ChannelResponse = z.object({
+  channel: ChannelView,
+  command_id: z.string().optional(),
+});
+export type ChannelResponse = z.infer<typeof ChannelResponse>;
+
+/** `GET /api/alerts/rules`: every rule, sorted by id. */
+export const RulesResponse = z.object({ rules: z.array(AlertRule) });
+export type RulesResponse = z.infer<typeof RulesResponse>;
+export const RuleResponse = z.object({ rule: AlertRule, command_id: z.string().optional() });
+export type RuleResponse = z.infer<typeof RuleResponse>;
+
+/** `GET /api/alerts/silences`: every silence as stored (whether one is active is the reader's). */
+export const SilencesResponse = z.object({ silences: z.array(Silence) });
+export type SilencesResponse = z.infer<typeof SilencesResponse>;
+export const SilenceResponse = z.object({ silence: Silence, command_id: z.string().optional() });
+export type SilenceResponse = z.infer<typeof SilenceResponse>;
+
+/** `DELETE /api/alerts/{channels,rules,silences}/:id`. */
+export const AlertDeletedResponse = z.object({ command_id: z.string(), deleted: z.string() });
+export type AlertDeletedResponse = z.infer<typeof AlertDeletedResponse>;
+
+/** `GET /api/alerts/history?limit=100`: newest first. */
+export const HistoryResponse = z.object({ records: z.array(DeliveryRecord) });
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+/** `POST /api/alerts/channels/:id/test`: the receiver's answer to a sample notification. */
+export const TestChannelResponse = z.object({ delivery: DeliveryResult });
+export type TestChannelResponse = z.infer<typeof TestChannelResponse>;

@@ -2,6 +2,16 @@
 // fault switches (demo-mcp control API). Every answer is validated; failures become ApiError with
 // the server's own message so the UI can show it verbatim.
 import {
+  ChannelsResponse,
+  HistoryResponse,
+  RulesResponse,
+  SilencesResponse,
+  TestChannelResponse,
+  type ChannelView,
+  type DeliveryRecord,
+  type DeliveryResult,
+  type AlertRule,
+  type Silence,
   EventsBackwardResponse,
   McpListResponse,
   ProbeNowResponse,
@@ -48,6 +58,21 @@ export interface Api {
   /** Recheck now: one probe at once; its result and the row after it. */
   probe(name: string): Promise<ProbeNowResponse>;
   fleet(): Promise<McpStatus[]>;
+  alerts: AlertsApi;
+}
+
+export type AlertKind = 'channels' | 'rules' | 'silences';
+
+/** `/api/alerts/*` (admin only): reads validated with the protocol's answers. */
+export interface AlertsApi {
+  channels(): Promise<ChannelView[]>;
+  rules(): Promise<AlertRule[]>;
+  silences(): Promise<Silence[]>;
+  history(limit: number): Promise<DeliveryRecord[]>;
+  /** Create (`id` null) or replace. */
+  save(kind: AlertKind, id: string | null, body: unknown): Promise<unknown>;
+  remove(kind: AlertKind, id: string): Promise<unknown>;
+  test(channel: string): Promise<DeliveryResult>;
 }
 
 async function errorMessage(res: Response): Promise<string> {
@@ -96,7 +121,36 @@ export function createApi(base: string, getToken: () => string | null): Api {
     return parsed.data;
   };
 
+  const read = async <T>(
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+    path: string,
+  ): Promise<T> => {
+    const parsed = schema.safeParse(await call('GET', path));
+    if (!parsed.success) throw new ApiError(200, `unexpected ${path} answer`);
+    return parsed.data;
+  };
+  const alerts: AlertsApi = {
+    channels: async () => (await read(ChannelsResponse, '/api/alerts/channels')).channels,
+    rules: async () => (await read(RulesResponse, '/api/alerts/rules')).rules,
+    silences: async () => (await read(SilencesResponse, '/api/alerts/silences')).silences,
+    history: async (limit) =>
+      (await read(HistoryResponse, `/api/alerts/history?limit=${limit}`)).records,
+    save: (kind, id, body) =>
+      id === null
+        ? call('POST', `/api/alerts/${kind}`, body)
+        : call('PUT', `/api/alerts/${kind}/${encodeURIComponent(id)}`, body),
+    remove: (kind, id) => call('DELETE', `/api/alerts/${kind}/${encodeURIComponent(id)}`),
+    async test(channel) {
+      const parsed = TestChannelResponse.safeParse(
+        await call('POST', `/api/alerts/channels/${encodeURIComponent(channel)}/test`),
+      );
+      if (!parsed.success) throw new ApiError(200, 'unexpected channel test answer');
+      return parsed.data.delivery;
+    },
+  };
+
   return {
+    alerts,
     async session() {
       return SessionResponse.parse(await call('GET', '/api/session'));
     },

@@ -4,6 +4,7 @@ import type { McpStatus } from '@beacon/protocol';
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, createApi, type Api, type Session } from './api.js';
 import { storeToken } from './auth.js';
+import { AlertsPage, channelState, useAlertChannels } from './components/alerts-page.js';
 import { ConnectionIndicator } from './components/badges.js';
 import { DemoPanel } from './components/demo-panel.js';
 import { Detail } from './components/detail.js';
@@ -205,6 +206,14 @@ function Dashboard({
   const [selected, setSelected] = useState<string | null>(null);
   const [form, setForm] = useState<{ editing: McpStatus | null } | null>(null);
   const [demoOpen, setDemoOpen] = useState(false);
+  // Alerting is fleet-wide: admins whose token is not limited to some MCPs (the edge refuses others).
+  const alertsAllowed = admin && (session.mcps === null || session.mcps.includes('*'));
+  const [page, setPage] = useState<'fleet' | 'alerts'>('fleet');
+  const alertChannels = useAlertChannels(api.alerts, alertsAllowed);
+  const failingChannels = (alertChannels.channels ?? []).filter(
+    (c) => channelState(c.status) === 'failing',
+  ).length;
+  const onAlerts = alertsAllowed && page === 'alerts';
 
   // `live.rows` is a new array exactly when some row changed (once per frame at most).
   const shown = useMemo(() => viewFleet(live.rows, deferredFilter), [live.rows, deferredFilter]);
@@ -246,6 +255,31 @@ function Dashboard({
           <span className="notice error" role="alert">
             {live.lastError.message}
           </span>
+        ) : null}
+        {alertsAllowed ? (
+          <nav className="tabs" aria-label="Pages">
+            <button type="button" aria-pressed={!onAlerts} onClick={() => setPage('fleet')}>
+              Fleet
+            </button>
+            <button
+              type="button"
+              aria-pressed={onAlerts}
+              onClick={() => setPage('alerts')}
+              data-admin-controls="alerts"
+            >
+              Alerts
+            </button>
+            {failingChannels > 0 ? (
+              <button
+                type="button"
+                className="badge status-unhealthy"
+                data-failing-channels={failingChannels}
+                onClick={() => setPage('alerts')}
+              >
+                {failingChannels} alert channel{failingChannels === 1 ? '' : 's'} failing
+              </button>
+            ) : null}
+          </nav>
         ) : null}
         <span className="spacer" />
         {admin ? (
@@ -291,7 +325,14 @@ function Dashboard({
         )}
       </header>
       <SummaryBar metrics={live.metrics} local={local} />
-      {!live.hasSnapshot ? (
+      {onAlerts ? (
+        <AlertsPage
+          api={api.alerts}
+          channels={alertChannels.channels}
+          channelsError={alertChannels.error}
+          refreshChannels={alertChannels.refresh}
+        />
+      ) : !live.hasSnapshot ? (
         <p className="splash" role="status">
           {live.connection === 'offline' ? 'Not connected.' : 'Waiting for the fleet…'}
         </p>

@@ -367,7 +367,7 @@ export function mountAdmin(deps: AdminDeps): void {
         res
           .writeHeader('access-control-allow-origin', origin)
           .writeHeader('vary', 'origin')
-          .writeHeader('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS')
+          .writeHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS')
           .writeHeader('access-control-allow-headers', 'authorization, content-type')
           .writeHeader('access-control-max-age', '600');
       }

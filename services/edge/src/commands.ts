@@ -1,11 +1,12 @@
-// Admin writes as commands: validated RegistryCommand / BreakerCommand entries XADDed to the
-// worker's command stream (field `c` = JSON), answered when the worker publishes the matching
+// Admin writes as commands: validated RegistryCommand / BreakerCommand / NotifierCommand entries
+// XADDed to the worker's command stream (field `c` = JSON), answered when the worker publishes the matching
 // `command_result` on the side channel (which reaches us through the edge's one subscription).
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@beacon/event-log';
 import {
   BeaconError,
   BreakerCommand,
+  NotifierCommand,
   RegistryCommand,
   parseOrThrow,
   type BeaconErrorCode,
@@ -16,19 +17,22 @@ import {
 } from '@beacon/protocol';
 import type { Logger } from 'pino';
 
-export type CommandTarget = 'registry' | 'breaker';
+export type CommandTarget = 'registry' | 'breaker' | 'notifier';
 
 /** Fields of a command the edge fills in itself. */
 type Auto = 'command_id' | 'actor' | 'issued_at';
 type Distribute<T> = T extends unknown ? Omit<T, Auto> : never;
 export type RegistryCommandBody = Distribute<RegistryCommand>;
 export type BreakerCommandBody = Distribute<BreakerCommand>;
+export type NotifierCommandBody = Distribute<NotifierCommand>;
 
 export interface CommandBus {
   readonly pending: number;
   /** `timeoutMs` overrides the bus's answer timeout (e.g. a probe waits for the MCP's timeout). */
   registry(command: RegistryCommandBody, actor: string, timeoutMs?: number): Promise<CommandResult>;
   breaker(command: BreakerCommandBody, actor: string): Promise<CommandResult>;
+  /** Alerting config writes and channel tests (`/api/alerts/*`). */
+  notifier(command: NotifierCommandBody, actor: string, timeoutMs?: number): Promise<CommandResult>;
   /** Feed every `command_result` seen on the side channel. */
   resolve(result: CommandResult): void;
   /** Fail every waiting request (shutdown). */
@@ -73,12 +77,17 @@ export function createCommandBus(options: {
 
   async function dispatch(
     target: CommandTarget,
-    command: RegistryCommand | BreakerCommand,
+    command: RegistryCommand | BreakerCommand | NotifierCommand,
     waitMs = timeoutMs,
   ) {
     if (closed !== null) throw new BeaconError('unavailable', closed);
     const id = command.command_id;
-    const stream = target === 'registry' ? keys.registryCommands : keys.breakerCommands;
+    const stream =
+      target === 'registry'
+        ? keys.registryCommands
+        : target === 'breaker'
+          ? keys.breakerCommands
+          : keys.notifierCommands;
     const result = new Promise<CommandResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);
@@ -134,6 +143,12 @@ export function createCommandBus(options: {
       ),
     breaker: (body, actor) =>
       dispatch('breaker', parseOrThrow(BreakerCommand, { ...body, ...meta(actor) }, 'command')),
+    notifier: (body, actor, waitMs) =>
+      dispatch(
+        'notifier',
+        parseOrThrow(NotifierCommand, { ...body, ...meta(actor) }, 'command'),
+        waitMs,
+      ),
     resolve(result) {
       const w = waiting.get(result.command_id);
       if (w === undefined) return; // another edge's command

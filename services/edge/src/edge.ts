@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import type { us_listen_socket } from 'uWebSockets.js';
 import { mountAdmin } from './admin.js';
+import { mountAlertsApi } from './alerts-api.js';
 import { createAuthenticator, isScoped, type Authenticator } from './auth.js';
 import { createCommandBus } from './commands.js';
 import type { EdgeSettings } from './config.js';
@@ -195,6 +196,19 @@ export function createEdge(options: EdgeOptions): Edge {
     );
   });
 
+  mountAlertsApi({
+    app,
+    redis,
+    keys: eventLog.keys,
+    commands,
+    auth,
+    allowedOrigins: settings.allowedOrigins,
+    hosts,
+    maxBodyBytes: settings.maxBodyBytes,
+    commandTimeoutMs: settings.commandTimeoutMs,
+    metrics,
+    logger,
+  });
   mountAdmin({
     app,
     mirror,

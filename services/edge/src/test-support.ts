@@ -3,6 +3,10 @@
 // after every close, like @beacon/client does). Test-only.
 import { createEventLog, type EventLog } from '@beacon/event-log';
 import {
+  ChannelsResponse,
+  HistoryResponse,
+  RulesResponse,
+  SilencesResponse,
   EventsBackwardResponse,
   EventsForwardResponse,
   McpListResponse,
@@ -48,6 +52,14 @@ export function restContract(
       return McpListResponse;
     case '/api/events':
       return url.searchParams.has('before') ? EventsBackwardResponse : EventsForwardResponse;
+    case '/api/alerts/channels':
+      return ChannelsResponse;
+    case '/api/alerts/rules':
+      return RulesResponse;
+    case '/api/alerts/silences':
+      return SilencesResponse;
+    case '/api/alerts/history':
+      return HistoryResponse;
     default:
       return null;
   }
