@@ -46,7 +46,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
       ),
     );
     const names = stack.children.map((c) => c.name).sort();
-    expect(names).toEqual(['breaker', 'demo-mcp', 'edge-1', 'registry']);
+    expect(names).toEqual(['breaker', 'demo-mcp', 'edge-1', 'notifier', 'registry']);
 
     // Follow the fleet until the registry has registered every demo MCP from the fleet file...
     const url = `ws://127.0.0.1:${edgePort}/ws/mcp-status?token=${stack.token}`;
