@@ -1,11 +1,16 @@
 // The per-MCP Prometheus series (beacon_mcp_*) of an active registry, on a real Redis with real
 // MCP test servers: exact values for a healthy and a failing MCP, the removed MCP's series gone,
 // the breaker's circuit_opened event shown as state="open", and none on a standby.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  freePort,
   type McpTestServer,
   type RedisHandle,
   startMcpTestServer,
   startRedis,
+  startService,
   uniquePrefix,
   waitFor,
 } from '@beacon/testing';
@@ -182,5 +187,55 @@ describe('per-MCP Prometheus series', () => {
       () => (gauges(standby).includes('beacon_mcp_up{mcp="billing_mcp"} 1') ? true : undefined),
       { timeoutMs: 15_000, message: 'billing_mcp up on the new leader' },
     );
+  });
+});
+
+describe('per-MCP series of the registry process', () => {
+  it('GET /metrics on the health port: exact series of a healthy and a failing MCP', async () => {
+    const good = await server('billing_mcp');
+    const bad = await server('search_mcp');
+    await bad.setFault('down');
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-prom-'));
+    const fleetFile = join(dir, 'fleet.json');
+    writeFileSync(fleetFile, JSON.stringify({ mcps: [http(good), http(bad)] }));
+    const port = await freePort();
+    const p = await startService('registry', {
+      env: {
+        REDIS_URL: redis.url,
+        BEACON_REDIS_PREFIX: uniquePrefix('prom'),
+        BEACON_REGISTRY_HEALTH_PORT: String(port),
+        BEACON_FLEET_FILE: fleetFile,
+        BEACON_FAILURE_CYCLES_TO_DISABLE: '1000',
+        LOG_LEVEL: 'info',
+      },
+      readyLine: /registry \S+ started/,
+    });
+    cleanups.push(() => p.kill());
+    const scrape = async (): Promise<{ type: string | null; lines: string[] }> => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const text = await res.text();
+      return {
+        type: res.headers.get('content-type'),
+        lines: text
+          .split('\n')
+          .filter((l) => l.startsWith('beacon_mcp_') && !l.startsWith('beacon_mcp_probe_duration')),
+      };
+    };
+    const want = ['beacon_mcp_up{', 'beacon_mcp_status{', 'beacon_mcp_circuit_state{'].flatMap(
+      (f) =>
+        [
+          ...expected('billing_mcp', 'healthy', 'closed'),
+          ...expected('search_mcp', 'disconnected', 'closed'),
+        ].filter((l) => l.startsWith(f)),
+    );
+    const got = await waitFor(
+      async () => {
+        const s = await scrape().catch(() => undefined);
+        return s !== undefined && s.lines.join('\n') === want.join('\n') ? s : undefined;
+      },
+      { timeoutMs: 20_000, message: 'billing_mcp healthy and search_mcp disconnected on /metrics' },
+    );
+    expect(got.lines).toEqual(want);
+    expect(got.type).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 });
