@@ -91,6 +91,39 @@ describe('per-MCP series', () => {
     expect(after.filter((l) => l.includes('mcp="a"'))).toHaveLength(1 + 5 + 3 + 17);
   });
 
+  it('given a status and circuit change, then the same series change value and none are added', () => {
+    const m = createRegistryMetrics();
+    let rows = [row('a', { health_status: 'healthy' })];
+    m.fleetView(() => rows);
+    const before = mcpLines(m.registry.render());
+    rows = [row('a', { health_status: 'disconnected', circuit_state: 'half_open' })];
+    const after = mcpLines(m.registry.render());
+    expect(after).toHaveLength(before.length);
+    expect(after).toContain('beacon_mcp_up{mcp="a"} 0');
+    expect(after).toContain('beacon_mcp_status{mcp="a",status="disconnected"} 1');
+    expect(after).toContain('beacon_mcp_status{mcp="a",status="healthy"} 0');
+    expect(after).toContain('beacon_mcp_circuit_state{mcp="a",state="half_open"} 1');
+    expect(after).toContain('beacon_mcp_circuit_state{mcp="a",state="closed"} 0');
+  });
+
+  it('given an MCP removed then registered again, then its series come back with a fresh histogram', () => {
+    const m = createRegistryMetrics();
+    let rows = [row('a')];
+    m.fleetView(() => rows);
+    m.observeMcpProbe('a', 0.01);
+    m.registry.render();
+    rows = [];
+    expect(mcpLines(m.registry.render())).toEqual([]);
+    rows = [row('a', { health_status: 'healthy' })];
+    const back = mcpLines(m.registry.render());
+    expect(back).toContain('beacon_mcp_up{mcp="a"} 1');
+    expect(back.filter((l) => l.startsWith('beacon_mcp_probe_duration'))).toEqual([]);
+    m.observeMcpProbe('a', 0.01);
+    expect(mcpLines(m.registry.render())).toContain(
+      'beacon_mcp_probe_duration_seconds_count{mcp="a"} 1',
+    );
+  });
+
   it('given a probe of an MCP not (or no longer) in the view, then no series of it is exported', () => {
     const m = createRegistryMetrics();
     m.fleetView(() => [row('a')]);

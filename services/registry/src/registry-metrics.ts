@@ -7,6 +7,7 @@ import {
   LATENCY_BUCKETS,
   registerProcessMetrics,
   type Gauge,
+  type GaugeChild,
   type Histogram,
   type Metrics,
 } from '@beacon/runtime';
@@ -26,36 +27,65 @@ interface McpSeries {
   readonly probeSeconds: Histogram;
 }
 
+/** One MCP's gauge series, kept between renders so a scrape only sets numbers. */
+interface McpChildren {
+  readonly up: GaugeChild;
+  readonly status: readonly GaugeChild[];
+  readonly circuit: readonly GaugeChild[];
+}
+
 /**
- * Re-set the per-MCP gauges from `rows` (null: none) and drop the probe histograms of MCPs no
- * longer in them, so the series are exactly one set per registered MCP. Follows the
- * kube-state-metrics convention: `status` and `circuit` have a series per possible value, 1 for
- * the current one and 0 for the others.
+ * The per-MCP series: `sync(rows)` sets the gauges of every MCP in `rows` and drops every
+ * series (gauges and probe histogram) of an MCP no longer in them, so there is exactly one
+ * series set per registered MCP; `sync(null)` drops them all. Follows the kube-state-metrics
+ * convention: `status` and `circuit` have a series per possible value, 1 for the current one
+ * and 0 for the others.
  */
-export function syncMcpSeries(
-  series: McpSeries,
-  rows: Iterable<McpStatus> | null,
-  probed: Set<string>,
-): void {
-  series.up.reset();
-  series.status.reset();
-  series.circuit.reset();
-  const names = new Set<string>();
-  for (const row of rows ?? []) {
-    const name = row.name;
-    names.add(name);
-    series.up.labels(name).set(row.health_status === 'healthy' ? 1 : 0);
-    for (const s of STATUSES) series.status.labels(name, s).set(row.health_status === s ? 1 : 0);
-    for (const c of CIRCUIT_STATES) {
-      series.circuit.labels(name, c).set(row.circuit_state === c ? 1 : 0);
-    }
-  }
-  for (const name of probed) {
-    if (!names.has(name)) {
-      series.probeSeconds.remove(name);
-      probed.delete(name);
-    }
-  }
+export function mcpSeriesSync(series: McpSeries) {
+  const shown = new Map<string, McpChildren>();
+  const probed = new Set<string>();
+  const drop = (name: string): void => {
+    series.up.remove(name);
+    for (const s of STATUSES) series.status.remove(name, s);
+    for (const c of CIRCUIT_STATES) series.circuit.remove(name, c);
+    shown.delete(name);
+  };
+  return {
+    sync(rows: Iterable<McpStatus> | null): void {
+      const names = new Set<string>();
+      for (const row of rows ?? []) {
+        const name = row.name;
+        names.add(name);
+        let c = shown.get(name);
+        if (c === undefined) {
+          c = {
+            up: series.up.labels(name),
+            status: STATUSES.map((s) => series.status.labels(name, s)),
+            circuit: CIRCUIT_STATES.map((st) => series.circuit.labels(name, st)),
+          };
+          shown.set(name, c);
+        }
+        c.up.set(row.health_status === 'healthy' ? 1 : 0);
+        for (let i = 0; i < STATUSES.length; i++) {
+          c.status[i]!.set(row.health_status === STATUSES[i] ? 1 : 0);
+        }
+        for (let i = 0; i < CIRCUIT_STATES.length; i++) {
+          c.circuit[i]!.set(row.circuit_state === CIRCUIT_STATES[i] ? 1 : 0);
+        }
+      }
+      for (const name of shown.keys()) if (!names.has(name)) drop(name);
+      for (const name of probed) {
+        if (!names.has(name)) {
+          series.probeSeconds.remove(name);
+          probed.delete(name);
+        }
+      }
+    },
+    observe(name: string, seconds: number): void {
+      probed.add(name);
+      series.probeSeconds.labels(name).observe(seconds);
+    },
+  };
 }
 
 export function createRegistryMetrics() {
@@ -83,20 +113,17 @@ export function createRegistryMetrics() {
     ),
   };
   let view: FleetView | null = null;
-  const probed = new Set<string>();
-  m.onCollect(() => syncMcpSeries(mcpSeries, view === null ? null : view(), probed));
+  const perMcp = mcpSeriesSync(mcpSeries);
+  m.onCollect(() => perMcp.sync(view === null ? null : view()));
   return {
     registry: m,
     /** Show the per-MCP series of these rows (the leader's projection mirror); null: none. */
     fleetView(next: FleetView | null): void {
       view = next;
-      if (next === null) syncMcpSeries(mcpSeries, null, probed);
+      if (next === null) perMcp.sync(null);
     },
     /** One probe's duration for the MCP's histogram. */
-    observeMcpProbe(name: string, seconds: number): void {
-      probed.add(name);
-      mcpSeries.probeSeconds.labels(name).observe(seconds);
-    },
+    observeMcpProbe: perMcp.observe,
     leader: m.gauge('beacon_registry_leader', '1 while this process is the active registry'),
     mcps: m.gauge('beacon_registry_mcps', 'MCPs in the fleet (active registry only)'),
     sessions: m.gauge('beacon_registry_sessions', 'Open MCP sessions'),
