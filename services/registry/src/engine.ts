@@ -314,9 +314,10 @@ export function createEngine(
   };
 
   // ---- probing -------------------------------------------------------------------------------
-  const recordProbe = (result: ProbeResult, seconds: number): void => {
+  const recordProbe = (name: string, result: ProbeResult, seconds: number): void => {
     metrics.probes.labels(result.outcome).inc();
     metrics.probeSeconds.observe(seconds);
+    metrics.observeMcpProbe(name, seconds);
   };
 
   // The probe in flight per MCP, so that a manual probe can wait for it and go next.
@@ -360,7 +361,7 @@ export function createEngine(
       const config = item.config;
       const t0 = performance.now();
       const result = await sessionFor(name).probe(config);
-      recordProbe(result, (performance.now() - t0) / 1000);
+      recordProbe(name, result, (performance.now() - t0) / 1000);
       return await withLock(name, async (): Promise<ProbeApplied | undefined> => {
         const cur = fleet.get(name);
         // Changed while we probed (update, disable, removal): this result no longer applies.

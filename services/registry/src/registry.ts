@@ -176,6 +176,9 @@ export function createRegistry(options: RegistryOptions): Registry {
       });
       leaderReady = true;
       metrics.leader.set(1);
+      // The per-MCP series come from the projection mirror: it has every registered MCP and
+      // the breaker's circuit state (its health events), as the dashboards see them.
+      metrics.fleetView(() => rows.values());
       const aborted = new Promise<void>((resolve) =>
         signal.addEventListener('abort', () => resolve(), { once: true }),
       );
@@ -189,6 +192,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     } finally {
       leaderReady = false;
       metrics.leader.set(0);
+      metrics.fleetView(null);
       publisher?.stop();
       digest?.stop();
       await consumer?.stop();
