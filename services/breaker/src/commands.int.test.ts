@@ -138,6 +138,24 @@ describe('breaker commands and bad input', () => {
     for (const name of PROCESS_METRICS) expect(text).toContain(`\n# TYPE ${name} `);
   });
 
+  it('answers a bad command that names its command_id with invalid, as the registry does', async () => {
+    await redis.xadd(
+      log.keys.breakerCommands,
+      '*',
+      STREAM_FIELD.command,
+      JSON.stringify({
+        type: 'force_sideways',
+        name,
+        command_id: 'bad-1',
+        actor: 'alice',
+        issued_at: Date.now(),
+      }),
+    );
+    const answer = await events.waitForResult('bad-1');
+    expect(answer).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(answer.error?.message).toMatch(/^invalid command: type/);
+  });
+
   it('applies breaker settings changed by mcp_updated', async () => {
     const other = 'ledger_mcp';
     await register(log, other, { consecutive_failures: 10 });

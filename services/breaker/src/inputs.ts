@@ -8,6 +8,7 @@ import {
   describeIssues,
   issuesOf,
   type BreakerCommand as Command,
+  type CommandResult,
   STREAM_FIELD,
 } from '@beacon/protocol';
 import { parseCommandEntry } from '@beacon/event-log';
@@ -41,6 +42,8 @@ export interface BadEntry {
   readonly stream: StreamName;
   readonly id: string;
   readonly reason: string;
+  /** A bad command that names its command_id: its `invalid` answer (as the registry gives). */
+  readonly answer?: CommandResult | null;
 }
 
 export type Entry = GoodEntry | BadEntry;
@@ -68,9 +71,10 @@ export function decodeEntry(stream: StreamName, raw: RawEntry): Entry {
     input,
   });
   if (stream === 'commands') {
-    // The command inbox's parse (the registry's too); an invalid command is not answered here.
+    // The command inbox's parse (the registry's too): a bad command naming a command_id is
+    // answered `invalid` after the batch commits, so the admin learns why.
     const r = parseCommandEntry(BreakerCommand, raw, { field: FIELD.commands });
-    if (!r.ok) return bad(r.reason);
+    if (!r.ok) return { ...bad(r.reason), answer: r.answer };
     const c = r.command;
     return {
       ...good(c.name, {

@@ -5,7 +5,13 @@
 // entries in time order plus the OPEN waits that fell due, append the events (fenced), and in one
 // fenced script save the touched states, due times and acks. Ack after append means a crash
 // re-delivers a batch; saving states with the acks makes that re-delivery reproduce, not redo.
-import { BeaconError, BreakerCommand, backoffDelay, type HealthEvent } from '@beacon/protocol';
+import {
+  BeaconError,
+  BreakerCommand,
+  backoffDelay,
+  type CommandResult,
+  type HealthEvent,
+} from '@beacon/protocol';
 import {
   createCommandInbox,
   runUntilFenced,
@@ -231,6 +237,7 @@ export function createLeader(deps: LeaderDeps): Leader {
     const started = performance.now();
     const acks: Record<StreamName, string[]> = { commands: [], probes: [], outcomes: [] };
     const good: GoodEntry[] = [];
+    const refused: CommandResult[] = [];
     for (const stream of STREAMS) {
       for (const raw of reply[stream]) {
         acks[stream].push(raw[0]);
@@ -240,6 +247,7 @@ export function createLeader(deps: LeaderDeps): Leader {
           metrics.entry(stream, 'invalid');
           metrics.rejected(stream);
           logBad(stream, e.id, e.reason);
+          if (e.answer) refused.push(e.answer);
         }
       }
     }
@@ -302,6 +310,12 @@ export function createLeader(deps: LeaderDeps): Leader {
       const answer = { ...r.result, ...(offset === undefined ? {} : { offset }) };
       await inbox.answer(r.command.command_id, answer).catch((err: unknown) => {
         logger.warn({ err, command_id: r.command.command_id }, 'could not publish command result');
+      });
+    }
+    for (const answer of refused) {
+      const { type: _type, command_id, ...rest } = answer;
+      await inbox.answer(command_id, rest).catch((err: unknown) => {
+        logger.warn({ err, command_id }, 'could not publish command result');
       });
     }
   }
