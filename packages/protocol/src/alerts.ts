@@ -277,7 +277,7 @@ export const Notification = z.object({
   /** `<event offset>:<rule id>` (+ `:r<n>` for reminders): receivers dedupe on it. */
   idempotency_key: z.string().min(1).max(256),
   /** One key per MCP incident and rule: PagerDuty's dedup_key (≤ 255), stable from trigger to resolve. */
-  incident_key: z.string().min(1).max(255),
+  incident_key: z.string().min(1).max(256),
   state: z.enum(['firing', 'reminder', 'resolved', 'test']),
   kind: z.union([AlertTransition, z.literal('test')]),
   rule_id: z.string(),
