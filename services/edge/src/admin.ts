@@ -19,27 +19,18 @@ import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import {
-  ANONYMOUS,
   isScoped,
   originAllowed,
   requireAdmin,
   type Authenticator,
   type Principal,
 } from './auth.js';
+import { createApiRoutes } from './api-routes.js';
 import { commandError, type CommandBus } from './commands.js';
 import { isSealedCursor, type CursorCodec } from './cursors.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
-import {
-  handle,
-  json,
-  JSON_TYPE,
-  misdirectedReply,
-  parseJsonBody,
-  send,
-  type Reply,
-  type RequestInfo,
-} from './http.js';
+import { json, JSON_TYPE, misdirectedReply, send, type Reply, type RequestInfo } from './http.js';
 import { createHistory } from './history.js';
 import { rowsOf, scopedMetrics } from './scoped-metrics.js';
 import type { Mirror } from './mirror.js';
@@ -91,18 +82,8 @@ export function mountAdmin(deps: AdminDeps): void {
   const log = logger.child({ component: 'admin' });
   const history = createHistory({ mirror, eventLog });
 
-  const cors = (info: RequestInfo): Record<string, string> => {
-    const origin = info.header('origin');
-    if (origin === '' || !originAllowed(origin, info.header('host'), deps.allowedOrigins))
-      return {};
-    return { 'access-control-allow-origin': origin, vary: 'origin' };
-  };
-  const base = {
-    log,
-    extraHeaders: cors,
-    onReply: (s: number) => metrics.http(s),
-    hosts: deps.hosts,
-  };
+  const api = createApiRoutes({ ...deps, log });
+  const { route, principalOf, body } = api;
   /** For the plain uWS routes below: answer 421 and return true when Host is foreign. */
   const misdirected = (res: HttpResponse, req: HttpRequest): boolean => {
     const host = req.getHeader('host');
@@ -111,18 +92,6 @@ export function mountAdmin(deps: AdminDeps): void {
     send(res, { aborted: false, done: false }, misdirectedReply(host));
     return true;
   };
-
-  async function principalOf(info: RequestInfo): Promise<Principal> {
-    if (!originAllowed(info.header('origin'), info.header('host'), deps.allowedOrigins)) {
-      throw new BeaconError('forbidden', `origin ${info.header('origin')} is not allowed`);
-    }
-    if (!auth.enabled) return ANONYMOUS;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(info.header('authorization'));
-    if (m?.[1] === undefined) {
-      throw new BeaconError('unauthorized', 'missing token (Authorization: Bearer <jwt>)');
-    }
-    return auth.verify(m[1]);
-  }
 
   function nameParam(info: RequestInfo, p: Principal): string {
     let raw = info.params[0] ?? '';
@@ -167,19 +136,6 @@ export function mountAdmin(deps: AdminDeps): void {
       `{"command_id":${JSON.stringify(result.command_id)},"offset":${JSON.stringify(result.offset ?? null)},"mcp":${row}}`,
     );
   }
-
-  const body = (b: Buffer | null, info: RequestInfo): unknown =>
-    parseJsonBody(b ?? Buffer.alloc(0), info.header('content-type'));
-
-  const withBody = { ...base, bodyLimit: deps.maxBodyBytes };
-  const route =
-    (
-      paramCount: number,
-      withBodyLimit: boolean,
-      fn: (info: RequestInfo, b: Buffer | null) => Promise<Reply>,
-    ) =>
-    (res: HttpResponse, req: HttpRequest): void =>
-      handle(res, req, { ...(withBodyLimit ? withBody : base), paramCount }, fn);
 
   const requireReady = (): void => {
     if (!mirror.ready) throw new BeaconError('unavailable', 'edge is not synchronised yet');

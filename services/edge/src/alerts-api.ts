@@ -22,13 +22,14 @@ import {
   type Keyspace,
 } from '@beacon/protocol';
 import type { Logger } from 'pino';
-import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
-import { ANONYMOUS, isScoped, originAllowed, type Authenticator, type Principal } from './auth.js';
+import { createApiRoutes } from './api-routes.js';
+import { isScoped, type Authenticator, type Principal } from './auth.js';
 import { commandError, type CommandBus } from './commands.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
-import { handle, json, parseJsonBody, type Reply, type RequestInfo } from './http.js';
+import { json, type Reply, type RequestInfo } from './http.js';
 
 export interface AlertsApiDeps {
   readonly app: TemplatedApp;
@@ -57,46 +58,20 @@ const CRON_FIELDS = /^\s*\S+(\s+\S+){4}\s*$/;
 type Kind = 'channels' | 'rules' | 'silences';
 
 export function mountAlertsApi(deps: AlertsApiDeps): void {
-  const { app, redis, keys, commands, auth, metrics } = deps;
+  const { app, redis, keys, commands, metrics } = deps;
   const log = deps.logger.child({ component: 'alerts-api' });
   const key = (suffix: string): string => keys.notifier(suffix);
 
-  const cors = (info: RequestInfo): Record<string, string> => {
-    const origin = info.header('origin');
-    if (origin === '' || !originAllowed(origin, info.header('host'), deps.allowedOrigins))
-      return {};
-    return { 'access-control-allow-origin': origin, vary: 'origin' };
-  };
-  const base = {
-    log,
-    extraHeaders: cors,
-    onReply: (s: number) => metrics.http(s),
-    hosts: deps.hosts,
-  };
-  const route =
-    (
-      paramCount: number,
-      withBody: boolean,
-      fn: (p: Principal, info: RequestInfo, b: Buffer | null) => Promise<Reply>,
-    ) =>
-    (res: HttpResponse, req: HttpRequest): void =>
-      handle(
-        res,
-        req,
-        { ...base, paramCount, ...(withBody ? { bodyLimit: deps.maxBodyBytes } : {}) },
-        async (info, b) => fn(await adminOf(info), info, b),
-      );
+  const api = createApiRoutes({ ...deps, log });
+  const body = api.body;
+  const route = (
+    paramCount: number,
+    withBody: boolean,
+    fn: (p: Principal, info: RequestInfo, b: Buffer | null) => Promise<Reply>,
+  ) => api.route(paramCount, withBody, async (info, b) => fn(await adminOf(info), info, b));
 
   async function adminOf(info: RequestInfo): Promise<Principal> {
-    if (!originAllowed(info.header('origin'), info.header('host'), deps.allowedOrigins)) {
-      throw new BeaconError('forbidden', `origin ${info.header('origin')} is not allowed`);
-    }
-    if (!auth.enabled) return ANONYMOUS;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(info.header('authorization'));
-    if (m?.[1] === undefined) {
-      throw new BeaconError('unauthorized', 'missing token (Authorization: Bearer <jwt>)');
-    }
-    const p = await auth.verify(m[1]);
+    const p = await api.principalOf(info);
     if (p.role !== 'admin') {
       throw new BeaconError(
         'forbidden',
@@ -111,9 +86,6 @@ export function mountAlertsApi(deps: AlertsApiDeps): void {
     }
     return p;
   }
-
-  const body = (b: Buffer | null, info: RequestInfo): unknown =>
-    parseJsonBody(b ?? Buffer.alloc(0), info.header('content-type'));
 
   function idParam(info: RequestInfo, what: string): string {
     let raw = info.params[0] ?? '';
