@@ -12,9 +12,10 @@ import {
   type ChannelType,
   type ChannelView,
 } from '@beacon/protocol';
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useState } from 'react';
 import type { AlertKind, AlertsApi } from '../api.js';
 import { useAction } from './admin-actions.js';
+import { Dialog } from './dialog.js';
 
 const list = (s: string): string[] =>
   s
@@ -28,60 +29,6 @@ const duration = (s: string): number | string | undefined => {
   if (t === '') return undefined;
   return /^\d+$/.test(t) ? Number(t) : t;
 };
-
-function Dialog({
-  title,
-  onClose,
-  onSubmit,
-  problem,
-  busy,
-  children,
-}: {
-  title: string;
-  onClose: () => void;
-  onSubmit: () => void;
-  problem: string | null;
-  busy: string | null;
-  children: ReactNode;
-}) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const id = useId();
-  useEffect(() => {
-    const d = dialog.current;
-    if (d !== null && !d.open) d.showModal();
-  }, []);
-  return (
-    <dialog
-      ref={dialog}
-      className="modal"
-      aria-labelledby={`${id}-title`}
-      onClose={onClose}
-      onCancel={onClose}
-    >
-      <form
-        className="form"
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          onSubmit();
-        }}
-      >
-        <h2 id={`${id}-title`}>{title}</h2>
-        {children}
-        <p className={problem !== null ? 'notice error' : 'muted'} role="alert">
-          {problem ?? (busy !== null ? `${busy}…` : '')}
-        </p>
-        <div className="button-row">
-          <button type="submit" className="primary" disabled={busy !== null}>
-            Save
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </dialog>
-  );
-}
 
 function Field({
   label,

@@ -8,7 +8,7 @@ import type {
   DeliveryRecord,
   Silence,
 } from '@beacon/protocol';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { AlertKind, AlertsApi } from '../api.js';
 import { useAction } from './admin-actions.js';
 import { Ago } from './ago.js';
@@ -16,6 +16,29 @@ import { ChannelForm, RuleForm, SilenceForm } from './alert-forms.js';
 
 const HISTORY_LIMIT = 100;
 const CHANNELS_POLL_MS = 10_000;
+
+/** A table row's buttons: any extra ones first, then Edit and Delete. */
+function RowActions({
+  onEdit,
+  onDelete,
+  children,
+}: {
+  onEdit: () => void;
+  onDelete: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="button-row">
+      {children}
+      <button type="button" onClick={onEdit}>
+        Edit
+      </button>
+      <button type="button" onClick={onDelete}>
+        Delete
+      </button>
+    </div>
+  );
+}
 
 /** Channels for the page and the header badge, polled (and refreshed after every write). */
 export function useAlertChannels(
@@ -206,17 +229,14 @@ export function AlertsPage({
                 </td>
                 <td>{c.status?.queued ?? 0}</td>
                 <td>
-                  <div className="button-row">
+                  <RowActions
+                    onEdit={() => setEditing({ kind: 'channels', item: c })}
+                    onDelete={() => remove('channels', c.id)}
+                  >
                     <button type="button" onClick={() => test(c.id)} disabled={busy !== null}>
                       Send test
                     </button>
-                    <button type="button" onClick={() => setEditing({ kind: 'channels', item: c })}>
-                      Edit
-                    </button>
-                    <button type="button" onClick={() => remove('channels', c.id)}>
-                      Delete
-                    </button>
-                  </div>
+                  </RowActions>
                 </td>
               </tr>
             ))}
@@ -272,14 +292,10 @@ export function AlertsPage({
                 </td>
                 <td>{r.channels.join(', ')}</td>
                 <td>
-                  <div className="button-row">
-                    <button type="button" onClick={() => setEditing({ kind: 'rules', item: r })}>
-                      Edit
-                    </button>
-                    <button type="button" onClick={() => remove('rules', r.id)}>
-                      Delete
-                    </button>
-                  </div>
+                  <RowActions
+                    onEdit={() => setEditing({ kind: 'rules', item: r })}
+                    onDelete={() => remove('rules', r.id)}
+                  />
                 </td>
               </tr>
             ))}
@@ -320,14 +336,10 @@ export function AlertsPage({
                 </td>
                 <td>{s.comment}</td>
                 <td>
-                  <div className="button-row">
-                    <button type="button" onClick={() => setEditing({ kind: 'silences', item: s })}>
-                      Edit
-                    </button>
-                    <button type="button" onClick={() => remove('silences', s.id)}>
-                      Delete
-                    </button>
-                  </div>
+                  <RowActions
+                    onEdit={() => setEditing({ kind: 'silences', item: s })}
+                    onDelete={() => remove('silences', s.id)}
+                  />
                 </td>
               </tr>
             ))}

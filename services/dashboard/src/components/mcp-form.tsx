@@ -8,9 +8,10 @@ import {
   issuesOf,
   type McpStatus,
 } from '@beacon/protocol';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Api } from '../api.js';
 import { useAction } from './admin-actions.js';
+import { Dialog } from './dialog.js';
 
 type TransportType = 'streamable-http' | 'sse' | 'stdio';
 
@@ -87,20 +88,13 @@ export function McpForm({
   editing: McpStatus | null;
   onClose: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [form, setForm] = useState<FormState>(() => fromRow(editing));
   const [invalid, setInvalid] = useState<string | null>(null);
   const { busy, outcome, run } = useAction();
-  const id = useId();
-  useEffect(() => {
-    const d = dialog.current;
-    if (d !== null && !d.open) d.showModal();
-  }, []);
   const set = (patch: Partial<FormState>): void => setForm((f) => ({ ...f, ...patch }));
   const original = fromRow(editing);
 
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
+  const submit = async (): Promise<void> => {
     const built = toConfig(form);
     if (built.value === undefined) {
       setInvalid(built.error ?? 'invalid');
@@ -136,126 +130,110 @@ export function McpForm({
   };
 
   return (
-    <dialog
-      ref={dialog}
-      className="modal"
-      aria-labelledby={`${id}-title`}
+    <Dialog
+      title={editing === null ? 'Register an MCP' : `Edit ${editing.name}`}
       onClose={onClose}
-      onCancel={onClose}
+      onSubmit={() => void submit()}
+      problem={invalid ?? (outcome?.ok === false ? outcome.text : null)}
+      busy={busy}
+      submitLabel={editing === null ? 'Register' : 'Save'}
     >
-      <form onSubmit={(e) => void submit(e)} className="form">
-        <h2 id={`${id}-title`}>{editing === null ? 'Register an MCP' : `Edit ${editing.name}`}</h2>
-        {editing === null ? (
-          <label className="field">
-            <span className="field-label">Name</span>
-            <input
-              required
-              value={form.name}
-              onChange={(e) => set({ name: e.target.value })}
-              placeholder="billing_mcp"
-            />
-          </label>
-        ) : null}
+      {editing === null ? (
         <label className="field">
-          <span className="field-label">Transport</span>
-          <select
-            value={form.type}
-            onChange={(e) => set({ type: e.target.value as TransportType })}
-          >
-            <option value="streamable-http">Streamable HTTP</option>
-            <option value="sse">SSE</option>
-            <option value="stdio">stdio</option>
-          </select>
-        </label>
-        {form.type === 'stdio' ? (
-          <>
-            <label className="field">
-              <span className="field-label">Command</span>
-              <input
-                required
-                value={form.command}
-                onChange={(e) => set({ command: e.target.value })}
-              />
-            </label>
-            <label className="field">
-              <span className="field-label">Arguments (space-separated)</span>
-              <input value={form.args} onChange={(e) => set({ args: e.target.value })} />
-            </label>
-          </>
-        ) : (
-          <label className="field">
-            <span className="field-label">URL</span>
-            <input
-              required
-              type="url"
-              value={form.url}
-              onChange={(e) => set({ url: e.target.value })}
-              placeholder="http://127.0.0.1:7200/mcp"
-            />
-          </label>
-        )}
-        <div className="form-row">
-          <label className="field">
-            <span className="field-label">Probe interval (ms)</span>
-            <input
-              inputMode="numeric"
-              value={form.probe}
-              onChange={(e) => set({ probe: e.target.value })}
-            />
-          </label>
-          <label className="field">
-            <span className="field-label">Timeout (ms)</span>
-            <input
-              inputMode="numeric"
-              value={form.timeout}
-              onChange={(e) => set({ timeout: e.target.value })}
-            />
-          </label>
-          <label className="field">
-            <span className="field-label">Failure cycles to disable</span>
-            <input
-              inputMode="numeric"
-              value={form.cycles}
-              onChange={(e) => set({ cycles: e.target.value })}
-              placeholder="default"
-            />
-          </label>
-        </div>
-        <label className="field">
-          <span className="field-label">Tags (comma-separated)</span>
-          <input value={form.tags} onChange={(e) => set({ tags: e.target.value })} />
-        </label>
-        <label className="field">
-          <span className="field-label">Breaker overrides (JSON)</span>
+          <span className="field-label">Name</span>
           <input
-            value={form.breaker}
-            onChange={(e) => set({ breaker: e.target.value })}
-            placeholder='{"consecutive_failures": 3, "wait_open_ms": 2000}'
+            required
+            value={form.name}
+            onChange={(e) => set({ name: e.target.value })}
+            placeholder="billing_mcp"
           />
         </label>
-        <label className="check">
+      ) : null}
+      <label className="field">
+        <span className="field-label">Transport</span>
+        <select value={form.type} onChange={(e) => set({ type: e.target.value as TransportType })}>
+          <option value="streamable-http">Streamable HTTP</option>
+          <option value="sse">SSE</option>
+          <option value="stdio">stdio</option>
+        </select>
+      </label>
+      {form.type === 'stdio' ? (
+        <>
+          <label className="field">
+            <span className="field-label">Command</span>
+            <input
+              required
+              value={form.command}
+              onChange={(e) => set({ command: e.target.value })}
+            />
+          </label>
+          <label className="field">
+            <span className="field-label">Arguments (space-separated)</span>
+            <input value={form.args} onChange={(e) => set({ args: e.target.value })} />
+          </label>
+        </>
+      ) : (
+        <label className="field">
+          <span className="field-label">URL</span>
           <input
-            type="checkbox"
-            checked={form.enabled}
-            onChange={(e) => set({ enabled: e.target.checked })}
-          />{' '}
-          Enabled
+            required
+            type="url"
+            value={form.url}
+            onChange={(e) => set({ url: e.target.value })}
+            placeholder="http://127.0.0.1:7200/mcp"
+          />
         </label>
-        {editing?.config?.transport.type !== 'stdio' && editing?.config?.transport.headers ? (
-          <p className="muted">Changing the transport replaces its headers (they are not shown).</p>
-        ) : null}
-        <p className={invalid || outcome?.ok === false ? 'notice error' : 'muted'} role="alert">
-          {invalid ?? (busy !== null ? `${busy}…` : outcome?.ok === false ? outcome.text : '')}
-        </p>
-        <div className="button-row">
-          <button type="submit" className="primary" disabled={busy !== null}>
-            {editing === null ? 'Register' : 'Save'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </dialog>
+      )}
+      <div className="form-row">
+        <label className="field">
+          <span className="field-label">Probe interval (ms)</span>
+          <input
+            inputMode="numeric"
+            value={form.probe}
+            onChange={(e) => set({ probe: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">Timeout (ms)</span>
+          <input
+            inputMode="numeric"
+            value={form.timeout}
+            onChange={(e) => set({ timeout: e.target.value })}
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">Failure cycles to disable</span>
+          <input
+            inputMode="numeric"
+            value={form.cycles}
+            onChange={(e) => set({ cycles: e.target.value })}
+            placeholder="default"
+          />
+        </label>
+      </div>
+      <label className="field">
+        <span className="field-label">Tags (comma-separated)</span>
+        <input value={form.tags} onChange={(e) => set({ tags: e.target.value })} />
+      </label>
+      <label className="field">
+        <span className="field-label">Breaker overrides (JSON)</span>
+        <input
+          value={form.breaker}
+          onChange={(e) => set({ breaker: e.target.value })}
+          placeholder='{"consecutive_failures": 3, "wait_open_ms": 2000}'
+        />
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={form.enabled}
+          onChange={(e) => set({ enabled: e.target.checked })}
+        />{' '}
+        Enabled
+      </label>
+      {editing?.config?.transport.type !== 'stdio' && editing?.config?.transport.headers ? (
+        <p className="muted">Changing the transport replaces its headers (they are not shown).</p>
+      ) : null}
+    </Dialog>
   );
 }
