@@ -342,9 +342,8 @@ export const NOTIFIER_KEY = Object.freeze({
   history: 'history',
   /** Hash: offset and epoch the notifier has processed up to. */
   position: 'position',
-  /** Hash alert key → AlertState JSON; sorted set alert key → due ms. */
+  /** Hash alert key → AlertState JSON (each with its own due time). */
   alerts: 'alerts',
-  timers: 'timers',
   /** Hash MCP name → JSON tags (as of the processed position). */
   mcps: 'mcps',
   /** Stream per channel: `queue:<channel id>`; hash per channel: `retry:<channel id>`. */

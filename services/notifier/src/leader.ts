@@ -625,18 +625,19 @@ export function createLeader(o: LeaderOptions): Leader {
     },
     async deleteSilence(id) {
       if (!silences.has(id)) throw new Refused('not_found', `no silence ${id}`);
-      await batch().config('silences', id, null).commit();
-      silences.delete(id);
       // Alerts held back by it are due now: the next check sends what is still firing.
-      const b = batch();
+      const b = batch().config('silences', id, null);
+      const held: AlertState[] = [];
       for (const a of alerts.values()) {
         if (a.phase === 'firing' && !a.sent) {
           const next = { ...a, due: Date.now() };
-          alerts.set(alertKey(a.rule, a.mcp, a.kind), next);
+          held.push(next);
           b.alert(alertKey(a.rule, a.mcp, a.kind), next);
         }
       }
       await b.commit();
+      silences.delete(id);
+      for (const a of held) alerts.set(alertKey(a.rule, a.mcp, a.kind), a);
     },
   };
 }

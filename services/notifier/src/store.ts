@@ -21,7 +21,7 @@ import type { AlertState } from './model.js';
 /**
  * KEYS: 1 lease, 2 history list, then any keys the ops name by index.
  * ARGV: 1 fence token, 2 history cap, 3 queue cap, then ops:
- *   `HS k f v`, `HD k f`, `ZA k score member`, `ZR k member`, `XA k json`, `XD k id`, `LP k v`.
+ *   `HS k f v`, `HD k f`, `XA k json`, `XD k id`, `LP k v`.
  */
 const WRITE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -34,8 +34,6 @@ while i <= #ARGV do
   local k = KEYS[tonumber(ARGV[i + 1])]
   if op == 'HS' then redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]); i = i + 4
   elseif op == 'HD' then redis.call('HDEL', k, ARGV[i + 2]); i = i + 3
-  elseif op == 'ZA' then redis.call('ZADD', k, ARGV[i + 2], ARGV[i + 3]); i = i + 4
-  elseif op == 'ZR' then redis.call('ZREM', k, ARGV[i + 2]); i = i + 3
   elseif op == 'XA' then redis.call('XADD', k, 'MAXLEN', '~', ARGV[3], '*', 'n', ARGV[i + 2]); i = i + 3
   elseif op == 'XD' then redis.call('XDEL', k, ARGV[i + 2]); i = i + 3
   elseif op == 'LP' then redis.call('LPUSH', k, ARGV[i + 2]); pushed = true; i = i + 3
@@ -83,7 +81,6 @@ export interface NotifierStore {
   readonly key: (suffix: string) => string;
   position(): Promise<{ offset: string; epoch: string } | null>;
   alerts(): Promise<Map<string, AlertState>>;
-  dueAlerts(now: number, limit: number): Promise<string[]>;
   tags(): Promise<Map<string, string[]>>;
   channels(): Promise<Loaded<ChannelConfig>>;
   rules(): Promise<Loaded<AlertRule>>;
@@ -149,8 +146,6 @@ export function createNotifierStore(
       }
       return out;
     },
-    dueAlerts: (now, limit) =>
-      redis.zrangebyscore(key(NOTIFIER_KEY.timers), '-inf', String(now), 'LIMIT', 0, limit),
     async tags() {
       const raw = await redis.hgetall(key(NOTIFIER_KEY.mcps));
       const out = new Map<string, string[]>();
@@ -224,15 +219,11 @@ export function createNotifierStore(
       };
       const ops: string[] = [];
       const alerts = key(NOTIFIER_KEY.alerts);
-      const timers = key(NOTIFIER_KEY.timers);
       const b: NotifierBatch = {
         alert(k, a) {
-          if (a === null) ops.push('HD', ix(alerts), k, 'ZR', ix(timers), k);
-          else {
-            ops.push('HS', ix(alerts), k, JSON.stringify(a));
-            if (a.due === null) ops.push('ZR', ix(timers), k);
-            else ops.push('ZA', ix(timers), String(Math.round(a.due)), k);
-          }
+          // The alert carries its own due time; the leader keeps them all in memory.
+          if (a === null) ops.push('HD', ix(alerts), k);
+          else ops.push('HS', ix(alerts), k, JSON.stringify(a));
           return b;
         },
         enqueue(channel, n) {
