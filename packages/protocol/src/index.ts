@@ -14,3 +14,4 @@ export * from './heartbeat.js';
 export * from './storage.js';
 export * from './rest.js';
 export * from './alerts.js';
+export * from './uptime.js';

@@ -32,6 +32,8 @@ export interface Keyspace {
   readonly notifierCommands: string;
   /** Notifier keys (`notifier:<suffix>`): position, alerts, config hashes, channel queues. */
   readonly notifier: (suffix: string) => string;
+  /** Uptime projector keys (`uptime:<suffix>`, layout UPTIME_KEY): rollups, incidents, position. */
+  readonly uptime: (suffix: string) => string;
   readonly probes: string;
   readonly outcomes: string;
   /** Sorted set of due times (score = epoch ms) owned by a worker role. */
@@ -69,6 +71,7 @@ export function keyspace(options: KeyspaceOptions = {}): Keyspace {
     breakerCommands: k('cmd:breaker'),
     notifierCommands: k('cmd:notifier'),
     notifier: (suffix: string) => k(`notifier:${suffix}`),
+    uptime: (suffix: string) => k(`uptime:${suffix}`),
     probes: k('probes'),
     outcomes: k('outcomes'),
     due: (role: string) => k(`due:${role}`),
