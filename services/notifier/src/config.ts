@@ -34,5 +34,13 @@ export const NotifierConfig = z.object({
   BEACON_NOTIFIER_HISTORY: intFromEnv(1_000, { min: 10, max: 1_000_000 }),
   /** Linked from notifications (e.g. https://beacon.example.com/). */
   BEACON_DASHBOARD_URL: z.url().optional(),
+  /** The uptime projector (rollups and incidents for /api/…/uptime and /api/incidents). */
+  BEACON_UPTIME: z.enum(['on', 'off']).default('on'),
+  /** Days hourly uptime buckets are kept. */
+  BEACON_UPTIME_RETENTION_DAYS: intFromEnv(90, { min: 1, max: 3_650 }),
+  /** Days daily uptime buckets and incidents are kept. */
+  BEACON_UPTIME_DAILY_RETENTION_DAYS: intFromEnv(400, { min: 1, max: 36_500 }),
+  /** How often every MCP's time is credited up to now (stored figures lag by at most this). */
+  BEACON_UPTIME_TICK_MS: intFromEnv(10_000, { min: 50, max: 3_600_000 }),
 });
 export type NotifierConfig = z.output<typeof NotifierConfig>;

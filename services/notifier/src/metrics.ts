@@ -47,6 +47,16 @@ export function createNotifierMetrics(registry: Metrics = createMetrics()) {
       ['type', 'result'],
     ),
     errors: registry.counter('beacon_notifier_errors_total', 'Errors by kind.', ['kind']),
+    uptime: {
+      events: registry.counter('beacon_uptime_events_total', 'Log events folded into rollups.'),
+      probes: registry.counter('beacon_uptime_probes_total', 'Probe results folded into rollups.'),
+      writes: registry.counter('beacon_uptime_writes_total', 'Fenced rollup writes.'),
+      invalid: registry.counter(
+        'beacon_uptime_invalid_total',
+        'Unreadable probe entries or stored uptime state passed over.',
+      ),
+      leader: registry.gauge('beacon_uptime_leader', '1 while this process runs the projector.'),
+    },
   };
 }
 export type NotifierMetrics = ReturnType<typeof createNotifierMetrics>;

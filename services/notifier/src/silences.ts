@@ -77,3 +77,42 @@ export function silenceEnd(s: Silence, at: number): number {
 export function isActive(s: Silence, at: number): boolean {
   return windowAt(s, at) !== null;
 }
+
+/**
+ * The windows of `s` that overlap [from, to), clipped to it, in order. A recurring silence's
+ * runs are enumerated with croner (at most `cap` of them: a minutely cron over months is cut
+ * short rather than stalling the loop).
+ */
+export function windowsIn(
+  s: Silence,
+  from: number,
+  to: number,
+  cap = 10_000,
+): Array<readonly [number, number]> {
+  if (to <= from) return [];
+  if (s.starts_at !== undefined && s.ends_at !== undefined) {
+    const a = Math.max(from, Date.parse(s.starts_at));
+    const b = Math.min(to, Date.parse(s.ends_at));
+    return a < b ? [[a, b]] : [];
+  }
+  if (s.cron === undefined || s.duration === undefined) return [];
+  const c = cronOf(s.cron);
+  if (c instanceof Error) return [];
+  const span = s.duration * 1000;
+  const out: Array<readonly [number, number]> = [];
+  let run = c.nextRun(new Date(from - span - 1));
+  while (run !== null && out.length < cap) {
+    const start = run.getTime();
+    if (start >= to) break;
+    const a = Math.max(from, start);
+    const b = Math.min(to, start + span);
+    if (a < b) {
+      // Runs closer together than `duration` overlap: extend the previous window.
+      const last = out[out.length - 1];
+      if (last !== undefined && a <= last[1]) out[out.length - 1] = [last[0], Math.max(last[1], b)];
+      else out.push([a, b]);
+    }
+    run = c.nextRun(run);
+  }
+  return out;
+}

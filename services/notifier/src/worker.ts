@@ -25,6 +25,8 @@ import type { NotifierConfig } from './config.js';
 import { createLeader } from './leader.js';
 import { createNotifierMetrics } from './metrics.js';
 import { createNotifierStore } from './store.js';
+import { createUptimeProjector } from './uptime/projector.js';
+import { createUptimeStore } from './uptime/store.js';
 
 const warnInvalid = logThrottle();
 
@@ -62,10 +64,29 @@ export async function startNotifierWorker(
     logger,
   });
 
+  const uptime =
+    config.BEACON_UPTIME === 'on'
+      ? createUptimeProjector({
+          log,
+          redis,
+          store: createUptimeStore(redis, log.keys),
+          settings: {
+            retentionDays: config.BEACON_UPTIME_RETENTION_DAYS,
+            dailyRetentionDays: config.BEACON_UPTIME_DAILY_RETENTION_DAYS,
+            tickMs: config.BEACON_UPTIME_TICK_MS,
+          },
+          metrics: metrics.uptime,
+          logger,
+        })
+      : null;
+
   let subState: SubscriptionState = 'connecting';
   const subscription: Subscription = await log.subscribe({
     onSnapshot: () => leader.wake(),
-    onEvent: () => leader.wake(),
+    onEvent: () => {
+      leader.wake();
+      uptime?.wake();
+    },
     onInvalid(raw, err) {
       metrics.rejected.labels('live').inc();
       warnInvalid((suppressed) =>
@@ -178,6 +199,37 @@ export async function startNotifierWorker(
     },
   });
 
+  // The uptime projector has a lease of its own: it may run in another notifier process than the
+  // alerting leader, and either fails over alone.
+  const uptimeLease =
+    uptime === null
+      ? null
+      : log.lease('uptime', {
+          ttlMs: config.BEACON_NOTIFIER_LEASE_TTL_MS,
+          holder: resources.holder,
+        });
+  let uptimeRunning: Promise<void> | null = null;
+  uptimeLease?.campaign({
+    onAcquired(fence, signal) {
+      metrics.uptime.leader.set(1);
+      logger.info({ token: fence.token }, 'uptime projector active');
+      uptimeRunning = runUntilFenced(() => uptime!.run(fence, signal), {
+        signal,
+        onError(err) {
+          metrics.errors.labels('uptime').inc();
+          logger.warn({ err }, 'uptime projector failed; restarting from the stored position');
+          return 1_000;
+        },
+        onFenced: () => logger.warn('uptime: fenced out: another notifier runs the projector'),
+      })
+        .then(() => undefined)
+        .finally(() => metrics.uptime.leader.set(0));
+    },
+    async onLost() {
+      await uptimeRunning;
+    },
+  });
+
   logger.info(
     { port: health.port, holder: resources.holder, alerts_file: file ?? null },
     `notifier ready (health on :${health.port})`,
@@ -188,8 +240,9 @@ export async function startNotifierWorker(
       return leading;
     },
     async stop() {
-      await lease.stop();
+      await Promise.all([lease.stop(), uptimeLease?.stop()]);
       await running;
+      await uptimeRunning;
       await subscription.close();
     },
   };
