@@ -250,7 +250,9 @@ export function createUptimeProjector(o: {
         worked = true;
       }
       const now = await redisNow();
-      if (now - lastAdvance >= settings.tickMs) {
+      // Only once caught up with the log: advancing past a backlog would clamp its events.
+      const caughtUp = events.length < BATCH;
+      if (caughtUp && now - lastAdvance >= settings.tickMs) {
         model.advance(now);
         lastAdvance = now;
       }
