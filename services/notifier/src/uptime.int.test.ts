@@ -56,19 +56,18 @@ const st = (
   t: number,
   status: 'healthy' | 'unhealthy' | 'disconnected' | 'inactive',
   metadata: Record<string, unknown> = {},
-): LogEventInput =>
-  ({
-    type: 'mcp_status_change',
-    mcp_name: name,
-    status,
-    timestamp: at(t),
-    actor: 'registry',
-    metadata: {
-      error: status === 'healthy' ? null : 'connection refused',
-      health_reason: status === 'healthy' ? null : 'error',
-      ...metadata,
-    },
-  }) as LogEventInput;
+): LogEventInput => ({
+  type: 'mcp_status_change',
+  mcp_name: name,
+  status,
+  timestamp: at(t),
+  actor: 'registry',
+  metadata: {
+    error: status === 'healthy' ? null : 'connection refused',
+    health_reason: status === 'healthy' ? null : 'error',
+    ...metadata,
+  },
+});
 const he = (
   name: string,
   t: number,
@@ -110,7 +109,7 @@ async function expectOracle(): Promise<number> {
   const events = await readLog(bus.log);
   let compared = 0;
   for (const [mcp, state] of s) {
-    const want = recompute(events, silences, state.since).get(mcp) ?? new Map();
+    const want = recompute(events, silences, state.since).get(mcp) ?? new Map<number, number[]>();
     const got = await storedHours(bus.redis, key, mcp);
     const gotMs = new Map([...got].map(([h, b]) => [h, b.ms]));
     const wantNonZero = new Map([...want].filter(([, ms]) => ms.some((v) => v > 0)));
