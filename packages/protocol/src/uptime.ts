@@ -137,10 +137,14 @@ export function encodeBucket(b: Bucket): string {
   return `${b.ms.join(',')};${b.probes},${b.failures},${b.latencyMax ?? ''};${bins.join(',')}`;
 }
 
+/** A non-negative integer written as plain digits (no sign, exponent or spaces), or null. */
 const count = (s: string): number | null => {
-  if (s.length === 0 || s.length > 16) return null;
-  const n = Number(s);
-  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+  if (s.length === 0 || s.length > 15) return null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  return Number(s);
 };
 
 /** The bucket a stored string holds, or null when it is not one (a hostile or torn write). */
@@ -170,9 +174,10 @@ export function decodeBucket(s: string): Bucket | null {
   }
   if (parts[2] !== '') {
     for (const pair of parts[2]!.split(',')) {
-      const [i, c] = pair.split(':');
-      const index = count(i ?? '');
-      const n = count(c ?? '');
+      const kv = pair.split(':');
+      if (kv.length !== 2) return null;
+      const index = count(kv[0]!);
+      const n = count(kv[1]!);
       if (index === null || n === null || index >= BINS) return null;
       b.bins[index] = n;
     }
