@@ -1,7 +1,7 @@
 // The uptime projection without Redis: hour splitting, recurring maintenance windows, clocks
 // ahead, incidents (closing on recovery, disable and removal; who acted, capped), tags changing
 // which silences match, and that where time is cut changes no total.
-import { Silence, timeIn, type Bucket, type StoredEvent } from '@beacon/protocol';
+import { Silence, timeIn, type StoredEvent } from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
 import { UptimeModel } from './model.js';
 
@@ -44,7 +44,7 @@ function totals(model: UptimeModel, mcp: string): Record<string, number> {
       'unknown',
       'maintenance',
     ] as const) {
-      out[c] = (out[c] ?? 0) + timeIn(b as Bucket, c);
+      out[c] = (out[c] ?? 0) + timeIn(b, c);
     }
   }
   return out;
