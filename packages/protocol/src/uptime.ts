@@ -117,6 +117,16 @@ export function addProbe(b: Bucket, ok: boolean, latencyMs: number | null): void
   }
 }
 
+export function cloneBucket(b: Bucket): Bucket {
+  return {
+    ms: b.ms.slice(),
+    probes: b.probes,
+    failures: b.failures,
+    latencyMax: b.latencyMax,
+    bins: b.bins.slice(),
+  };
+}
+
 /** Adds `from` into `into` (in place) and returns `into`. */
 export function mergeBucket(into: Bucket, from: Bucket): Bucket {
   for (let i = 0; i < into.ms.length; i++) into.ms[i]! += from.ms[i]!;

@@ -12,6 +12,7 @@ import {
   ProbeResult,
   STREAM_FIELD,
   Silence,
+  cloneBucket,
   compareOffsets,
   dayStart,
   emptyBucket,
@@ -192,14 +193,14 @@ export function createUptimeProjector(o: {
       for (const [mcp, hours] of changes.hours) {
         for (const [hour, delta] of hours) {
           const id = `${mcp} ${hour}`;
-          const next = mergeBucket(structuredClone(cache.get(id) ?? fresh.get(id)!), delta);
+          const next = mergeBucket(cloneBucket(cache.get(id) ?? fresh.get(id)!), delta);
           written.set(id, next);
           const expireAt = dayStart(hour) + DAY_MS + settings.retentionDays * DAY_MS;
           if (hour + 3_600_000 > hourCutoff) b.hour(mcp, hour, next, expireAt);
         }
         for (const [day, delta] of dayDeltas.get(mcp)!) {
           const id = `d ${mcp} ${day}`;
-          const next = mergeBucket(structuredClone(cache.get(id) ?? fresh.get(id)!), delta);
+          const next = mergeBucket(cloneBucket(cache.get(id) ?? fresh.get(id)!), delta);
           written.set(id, next);
           if (day >= dayCutoff) b.day(mcp, day, next, dayCutoff, settings.dailyRetentionDays + 1);
         }
