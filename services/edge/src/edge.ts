@@ -219,6 +219,7 @@ export function createEdge(options: EdgeOptions): Edge {
     allowedOrigins: settings.allowedOrigins,
     hosts,
     maxBodyBytes: settings.maxBodyBytes,
+    fleetCacheMs: settings.uptimeCacheMs,
     metrics,
     logger,
   });

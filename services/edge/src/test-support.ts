@@ -123,6 +123,7 @@ export function testSettings(overrides: Partial<EdgeSettings> = {}): EdgeSetting
     heartbeatMs: 5_000,
     maxBodyBytes: 1024 * 1024,
     drainTimeoutMs: 10_000,
+    uptimeCacheMs: 5_000,
     dashboardDir: null,
     ...overrides,
   };

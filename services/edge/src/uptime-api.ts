@@ -24,7 +24,7 @@ import type { Logger } from 'pino';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { createApiRoutes } from './api-routes.js';
-import type { Authenticator, Principal } from './auth.js';
+import { isScoped, type Authenticator, type Principal } from './auth.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
 import { json, type Reply, type RequestInfo } from './http.js';
@@ -42,6 +42,8 @@ export interface UptimeApiDeps {
   readonly allowedOrigins: readonly string[];
   readonly hosts: HostPolicy;
   readonly maxBodyBytes: number;
+  /** How long a whole-fleet window answer is reused (BEACON_UPTIME_CACHE_MS). */
+  readonly fleetCacheMs: number;
   readonly metrics: EdgeMetrics;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -183,26 +185,69 @@ export function mountUptimeApi(deps: UptimeApiDeps): void {
     }),
   );
 
+  // The whole fleet's window is computed once (1,000 MCPs × 30 days is ~54,000 buckets) and
+  // shared: by concurrent requests always, by later ones for fleetCacheMs. Each token's answer
+  // is its rows of it, so a scoped token costs a filter, and learns nothing more.
+  interface FleetWindow {
+    readonly plan: WindowPlan;
+    readonly rows: readonly UptimeSummary[];
+    /** The JSON answer of a token that sees the whole fleet, made once. */
+    whole?: string;
+  }
+  interface Cached {
+    readonly at: number;
+    settled: boolean;
+    readonly value: Promise<FleetWindow>;
+  }
+  const fleetCache = new Map<string, Cached>();
+  function fleetWindow(plan: WindowPlan, key: string): Promise<FleetWindow> {
+    const t = now();
+    const fresh = (c: Cached): boolean => !c.settled || t - c.at < deps.fleetCacheMs;
+    const hit = fleetCache.get(key);
+    if (hit !== undefined && fresh(hit)) return hit.value;
+    for (const [k, c] of fleetCache) if (!fresh(c)) fleetCache.delete(k);
+    if (fleetCache.size >= 64) fleetCache.delete(fleetCache.keys().next().value as string);
+    const names = [...mirror.names()].sort();
+    const entry: Cached = {
+      at: t,
+      settled: false,
+      value: reader
+        .windows(names, plan, false)
+        .then((ws) => ({ plan, rows: ws.map((w) => summaryOf(plan, w)) })),
+    };
+    entry.value.then(
+      () => (entry.settled = true),
+      () => fleetCache.get(key) === entry && fleetCache.delete(key),
+    );
+    fleetCache.set(key, entry);
+    return entry.value;
+  }
+
   app.get(
     '/api/uptime',
     api.route(0, false, async (info) => {
       const p = await api.principalOf(info);
       requireReady();
-      const plan = windowPlan(info);
-      const names: string[] = [];
-      for (const n of mirror.names()) if (p.filter(n)) names.push(n);
-      names.sort();
-      const rows = (await reader.windows(names, plan, false)).map((w) => summaryOf(plan, w));
-      if (prefersCsv(info.header('accept'))) {
-        return csvReply(fleetUptimeCsv(rows), `uptime-${plan.window}.csv`);
-      }
+      const asked = windowPlan(info);
+      const ended = info.q('end');
+      const fleet = await fleetWindow(
+        asked,
+        `${asked.window}|${ended === null || ended === '' ? 'now' : asked.to}`,
+      );
+      const { plan } = fleet;
+      const csv = prefersCsv(info.header('accept'));
+      if (!csv && !isScoped(p) && fleet.whole !== undefined) return json(200, fleet.whole);
+      const rows = isScoped(p) ? fleet.rows.filter((r) => p.filter(r.mcp_name)) : fleet.rows;
+      if (csv) return csvReply(fleetUptimeCsv(rows), `uptime-${plan.window}.csv`);
       const body: FleetUptimeResponse = {
         window: plan.window,
         from: iso(plan.from),
         to: iso(plan.to),
-        mcps: rows,
+        mcps: [...rows],
       };
-      return json(200, JSON.stringify(body));
+      const text = JSON.stringify(body);
+      if (!isScoped(p)) fleet.whole = text;
+      return json(200, text);
     }),
   );
 

@@ -132,26 +132,32 @@ async function main(): Promise<void> {
         `(${((seeded - before) / mcps / 1024).toFixed(1)} KiB per MCP)`,
     );
 
-    const port = await freePort();
-    const edge = await startProcess(process.execPath, [MAIN], {
-      name: 'edge',
-      env: {
-        REDIS_URL: redisHandle.url,
-        BEACON_REDIS_PREFIX: prefix,
-        BEACON_EDGE_PORT: String(port),
-        BEACON_EDGE_HOST: '127.0.0.1',
-        BEACON_JWT_SECRET: SECRET,
-        LOG_LEVEL: 'info',
-      },
-      readyLine: /"msg":"edge ready"/,
-    });
+    const startEdge = async (cacheMs: number) => {
+      const port = await freePort();
+      const proc = await startProcess(process.execPath, [MAIN], {
+        name: 'edge',
+        env: {
+          REDIS_URL: redisHandle.url,
+          BEACON_REDIS_PREFIX: prefix,
+          BEACON_EDGE_PORT: String(port),
+          BEACON_EDGE_HOST: '127.0.0.1',
+          BEACON_JWT_SECRET: SECRET,
+          BEACON_UPTIME_CACHE_MS: String(cacheMs),
+          LOG_LEVEL: 'info',
+        },
+        readyLine: /"msg":"edge ready"/,
+      });
+      return { proc, port };
+    };
+    // Cold: every request computed (no reuse of fleet answers).
+    let { proc: edge, port } = await startEdge(0);
     try {
       const token = await new SignJWT({ role: 'viewer' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject('bench')
         .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
         .sign(new TextEncoder().encode(SECRET));
-      const base = `http://127.0.0.1:${port}`;
+      let base = `http://127.0.0.1:${port}`;
       const timed = async (path: string): Promise<{ ms: number; bytes: number }> => {
         const t = performance.now();
         const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -183,6 +189,20 @@ async function main(): Promise<void> {
         await run(`GET /api/uptime ${w}`, fleetRequests, () => `/api/uptime?window=${w}`);
       }
       await run('GET /api/incidents (100)', requests, () => '/api/incidents');
+      const evalStats = /cmdstat_eval:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
+      if (evalStats !== null) {
+        out(
+          `Redis time per read script: ${(Number(evalStats[2]) / Number(evalStats[1]) / 1000).toFixed(2)} ms ` +
+            `(${evalStats[1]} scripts; a fleet window of 1,000 MCPs runs 3-6 of them)`,
+        );
+      }
+      await edge.kill('SIGTERM');
+      // The default edge: fleet answers reused for BEACON_UPTIME_CACHE_MS (5 s).
+      ({ proc: edge, port } = await startEdge(5_000));
+      base = `http://127.0.0.1:${port}`;
+      for (const w of ['24h', '30d'] as const) {
+        await run(`GET /api/uptime ${w} (5 s reuse)`, fleetRequests, () => `/api/uptime?window=${w}`);
+      }
     } finally {
       await edge.kill('SIGTERM');
     }
