@@ -1,6 +1,13 @@
 // The fast decode-and-merge against protocol's decodeBucket: same buckets accepted, same values,
 // on encoder output and on thousands of mutations of it (garbage included).
-import { addProbe, addTime, decodeBucket, emptyBucket, encodeBucket, mergeBucket } from '@beacon/protocol';
+import {
+  addProbe,
+  addTime,
+  decodeBucket,
+  emptyBucket,
+  encodeBucket,
+  mergeBucket,
+} from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
 import { mergeEncoded } from './bucket-merge.js';
 
@@ -8,7 +15,8 @@ function sample(seed: number): string {
   const b = emptyBucket();
   addTime(b, 'healthy', 3_000_000 + seed);
   if (seed % 3 === 0) addTime(b, 'unhealthy', 600_000);
-  for (let i = 0; i < seed % 50; i++) addProbe(b, i % 7 !== 0, (seed * 31 + i * 17) % 70_000 + 0.25);
+  for (let i = 0; i < seed % 50; i++)
+    addProbe(b, i % 7 !== 0, ((seed * 31 + i * 17) % 70_000) + 0.25);
   return encodeBucket(b);
 }
 
@@ -56,9 +64,19 @@ describe('mergeEncoded', () => {
     }
   });
   it('accepts and refuses exactly what decodeBucket does', () => {
-    const odd = ['', ';;', '0,0,0,0,0,0,0;0,0,;', '0,0,0,0,0,0,0;0,0, 5;', '1e3,0,0,0,0,0,0;0,0,;',
-      '0,0,0,0,0,0,0;0,0,;1:2:3', '0,0,0,0,0,0,0;0,0,;99:1', '0,0,0,0,0,0,0;0,0,;1:1,1:5',
-      '9'.repeat(17) + ',0,0,0,0,0,0;0,0,;', '9007199254740993,0,0,0,0,0,0;0,0,;', 'x'.repeat(2000)];
+    const odd = [
+      '',
+      ';;',
+      '0,0,0,0,0,0,0;0,0,;',
+      '0,0,0,0,0,0,0;0,0, 5;',
+      '1e3,0,0,0,0,0,0;0,0,;',
+      '0,0,0,0,0,0,0;0,0,;1:2:3',
+      '0,0,0,0,0,0,0;0,0,;99:1',
+      '0,0,0,0,0,0,0;0,0,;1:1,1:5',
+      '9'.repeat(17) + ',0,0,0,0,0,0;0,0,;',
+      '9007199254740993,0,0,0,0,0,0;0,0,;',
+      'x'.repeat(2000),
+    ];
     for (const raw of odd) expect(viaFast(raw), raw).toEqual(viaProtocol(raw));
     for (let k = 0; k < 5_000; k++) {
       let raw = sample(k % 97);

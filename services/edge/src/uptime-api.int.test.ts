@@ -93,8 +93,18 @@ const A3 = inc(A, 3, E - 40 * DAY_MS, E - 40 * DAY_MS + HOUR_MS);
 const B0 = inc(B, 1, E - 10 * DAY_MS, E - 10 * DAY_MS + 600_000, {
   first_error: '=cmd|"/c calc"!A1',
   actions: [
-    { at: new Date(E - 10 * DAY_MS).toISOString(), actor: '@evil', action: 'manually_disabled', command_id: null },
-    { at: new Date(E - 10 * DAY_MS).toISOString(), actor: 'ada', action: 'manually_enabled', command_id: null },
+    {
+      at: new Date(E - 10 * DAY_MS).toISOString(),
+      actor: '@evil',
+      action: 'manually_disabled',
+      command_id: null,
+    },
+    {
+      at: new Date(E - 10 * DAY_MS).toISOString(),
+      actor: 'ada',
+      action: 'manually_enabled',
+      command_id: null,
+    },
   ],
 });
 const B1 = inc(B, 2, E - 3 * HOUR_MS, null, { statuses: ['disconnected'] });
@@ -316,7 +326,11 @@ describe('GET /api/mcps/:name/uptime', () => {
     const month = await uptime(`/api/mcps/${BAD}/uptime?window=30d&${endQ}`);
     expect(month.uptime_s).toBe(1);
     const skipped = (kind: string) =>
-      Number(new RegExp(`beacon_edge_uptime_skipped_total\\{kind="${kind}"\\} (\\d+)`).exec(edge.metricsText())?.[1] ?? 0);
+      Number(
+        new RegExp(`beacon_edge_uptime_skipped_total\\{kind="${kind}"\\} (\\d+)`).exec(
+          edge.metricsText(),
+        )?.[1] ?? 0,
+      );
     expect(skipped('bucket')).toBeGreaterThanOrEqual(3);
     expect(skipped('state')).toBeGreaterThanOrEqual(1);
   });
@@ -332,9 +346,7 @@ describe('GET /api/mcps/:name/uptime', () => {
     const r = await csv(`/api/mcps/${A}/uptime?window=24h&${endQ}`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(r.headers.get('content-disposition')).toBe(
-      `attachment; filename="uptime-${A}-24h.csv"`,
-    );
+    expect(r.headers.get('content-disposition')).toBe(`attachment; filename="uptime-${A}-24h.csv"`);
     const rows = parseCsv(r.text);
     expect(rows[0]).toEqual([
       'start',
@@ -380,7 +392,13 @@ describe('GET /api/uptime', () => {
     expect(row.availability).toBe(a.availability);
     expect(row.incidents).toBe(a.incidents);
 
-    const mine = await get(`/api/uptime?window=7d`, scoped);
+    // The fleet answer is shared between tokens (BEACON_UPTIME_CACHE_MS): each sees its rows.
+    const [whole, mine] = await Promise.all([
+      get('/api/uptime?window=7d', admin),
+      get('/api/uptime?window=7d', scoped),
+    ]);
+    expect((whole.json.mcps as unknown[]).length).toBe(5);
+    expect(mine.json.to).toBe(whole.json.to);
     expect((mine.json.mcps as { mcp_name: string }[]).map((m) => m.mcp_name)).toEqual([
       'billing-api',
       'billing-db',
@@ -402,7 +420,9 @@ describe('incidents', () => {
     expect(ids(r)).toEqual(ALL.map((i) => i.id));
     expect(r.json.next).toBeNull();
     const open = (r.json.incidents as Incident[]).find((i) => i.id === B1.id)!;
-    expect(open.duration_s).toBeGreaterThanOrEqual((Date.now() - 60_000 - (E - 3 * HOUR_MS)) / 1000);
+    expect(open.duration_s).toBeGreaterThanOrEqual(
+      (Date.now() - 60_000 - (E - 3 * HOUR_MS)) / 1000,
+    );
   });
 
   it('pages with next, ties on the same start included, nothing lost or repeated', async () => {
@@ -502,7 +522,10 @@ describe('scoped tokens and bad input', () => {
     const cases: [string, string][] = [
       [`/api/mcps/${A}/uptime?window=1y`, 'window'],
       [`/api/mcps/${A}/uptime?end=yesterday`, 'end'],
-      [`/api/mcps/${A}/uptime?end=${encodeURIComponent(new Date(Date.now() + 3 * HOUR_MS).toISOString())}`, 'end'],
+      [
+        `/api/mcps/${A}/uptime?end=${encodeURIComponent(new Date(Date.now() + 3 * HOUR_MS).toISOString())}`,
+        'end',
+      ],
       [`/api/uptime?window=24h&bogus=1`, 'bogus'],
       ['/api/incidents?limit=0', 'limit'],
       ['/api/incidents?limit=1001', 'limit'],
@@ -511,7 +534,10 @@ describe('scoped tokens and bad input', () => {
       [`/api/incidents?next=1:${'a'.repeat(400)}`, 'next'],
       ['/api/incidents?state=closed', 'state'],
       ['/api/incidents?from=monday', 'from'],
-      [`/api/incidents?from=${encodeURIComponent(new Date(E).toISOString())}&to=${encodeURIComponent(new Date(E - 1).toISOString())}`, 'to'],
+      [
+        `/api/incidents?from=${encodeURIComponent(new Date(E).toISOString())}&to=${encodeURIComponent(new Date(E - 1).toISOString())}`,
+        'to',
+      ],
       ['/api/incidents?min_duration=-5', 'min_duration'],
       ['/api/incidents?mcp=(a+)+', 'mcp'],
       [`/api/incidents?mcp=${'a'.repeat(200)}`, 'mcp'],

@@ -75,15 +75,16 @@ const IncidentsQuery = z
       .string()
       .max(MAX_QUERY_PATTERNS * (MAX_QUERY_PATTERN_LENGTH + 1))
       .transform((s) => s.split(','))
-      .pipe(
-        z.array(Pattern).max(MAX_QUERY_PATTERNS, `at most ${MAX_QUERY_PATTERNS} patterns`),
-      )
+      .pipe(z.array(Pattern).max(MAX_QUERY_PATTERNS, `at most ${MAX_QUERY_PATTERNS} patterns`))
       .optional(),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
-    message: 'must be after from',
-    path: ['to'],
-  });
+  .refine(
+    (q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to),
+    {
+      message: 'must be after from',
+      path: ['to'],
+    },
+  );
 
 const invalid = (param: string, message: string): BeaconError =>
   new BeaconError('invalid', `invalid query: ${param}: ${message}`, {
@@ -104,7 +105,11 @@ const csvReply = (body: string, filename: string): Reply => ({
   status: 200,
   body,
   contentType: CSV_TYPE,
-  headers: { 'content-disposition': `attachment; filename="${filename}"`, vary: 'accept' },
+  headers: {
+    'content-disposition': `attachment; filename="${filename}"`,
+    'access-control-expose-headers': 'content-disposition, x-beacon-next',
+    vary: 'accept',
+  },
 });
 
 export function mountUptimeApi(deps: UptimeApiDeps): void {
@@ -120,7 +125,10 @@ export function mountUptimeApi(deps: UptimeApiDeps): void {
       metrics.uptimeSkipped(kind, n);
       if (skippedWarned.has(kind)) return;
       skippedWarned.add(kind);
-      log.warn({ kind }, 'skipped unreadable uptime data (counted in beacon_edge_uptime_skipped_total)');
+      log.warn(
+        { kind },
+        'skipped unreadable uptime data (counted in beacon_edge_uptime_skipped_total)',
+      );
     },
   });
 

@@ -139,7 +139,7 @@ export function createUptimeReader(o: UptimeReaderOptions) {
     build(p);
     let out: Results | null;
     try {
-      out = (await p.exec()) as Results | null;
+      out = await p.exec();
     } catch (err) {
       throw new BeaconError('unavailable', 'cannot read uptime data: Redis unavailable', {
         cause: err,
@@ -327,7 +327,9 @@ export function createUptimeReader(o: UptimeReaderOptions) {
     let scanned = 0;
     let last: Pair | null = null;
     for (;;) {
-      const [r] = await run((p) => p.zrevrangebyscore(set, max, min, 'WITHSCORES', 'LIMIT', offset, BATCH));
+      const [r] = await run((p) =>
+        p.zrevrangebyscore(set, max, min, 'WITHSCORES', 'LIMIT', offset, BATCH),
+      );
       const got = pairsOf(r);
       offset += got.length;
       const fresh = got.filter((x) => isAfter(x.score, x.id, q.after));

@@ -69,7 +69,7 @@ describe('planWindow', () => {
 describe('foldWindow', () => {
   it('sums the buckets read and credits the open interval to the state category', () => {
     const p = planWindow('24h', T, T);
-    const hours = p.hours.map((h) => h.fields.map(() => bucket('healthy', H, 2)));
+    const hours = p.hours.map((h) => h.fields.map((): string | null => bucket('healthy', H, 2)));
     // The last two hours: not credited yet (since = T - 2h), the MCP is unhealthy.
     hours[1]![10] = null;
     hours[1]![11] = null;
@@ -81,10 +81,13 @@ describe('foldWindow', () => {
     expect(s[23]!.downtime_s).toBe(3600);
     expect(s[23]!.availability).toBe(0);
     expect(f.total.probes).toBe(44);
-    const total = seriesOf({ ...p, slots: [{ start: p.from, end: p.to }] }, {
-      ...f,
-      slots: [f.total],
-    })[0]!;
+    const total = seriesOf(
+      { ...p, slots: [{ start: p.from, end: p.to }] },
+      {
+        ...f,
+        slots: [f.total],
+      },
+    )[0]!;
     expect(total.uptime_s).toBe(22 * 3600);
     expect(total.downtime_s).toBe(2 * 3600);
     expect(total.availability).toBe(91.667);

@@ -160,13 +160,23 @@ async function main(): Promise<void> {
       let base = `http://127.0.0.1:${port}`;
       const timed = async (path: string): Promise<{ ms: number; bytes: number }> => {
         const t = performance.now();
-        const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${base}${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const body = await res.text();
         if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
         return { ms: performance.now() - t, bytes: body.length };
       };
+      /** Redis busy time so far (µs, every command), from INFO commandstats. */
+      const redisUsec = async (): Promise<number> => {
+        let sum = 0;
+        for (const m of (await redis.info('commandstats')).matchAll(/,usec=(\d+),/g))
+          sum += Number(m[1]);
+        return sum;
+      };
       const run = async (label: string, n: number, path: (i: number) => string): Promise<void> => {
         for (let i = 0; i < Math.min(5, n); i++) await timed(path(i)); // warm-up
+        const busy0 = await redisUsec();
         const ms: number[] = [];
         let bytes = 0;
         for (let i = 0; i < n; i++) {
@@ -174,34 +184,36 @@ async function main(): Promise<void> {
           ms.push(r.ms);
           bytes = r.bytes;
         }
+        const busy = await redisUsec();
         ms.sort((a, b) => a - b);
         out(
           `${label.padEnd(34)} n=${String(n).padStart(4)}  p50 ${percentile(ms, 50).toFixed(1).padStart(6)} ms` +
             `  p99 ${percentile(ms, 99).toFixed(1).padStart(6)} ms  max ${(ms[ms.length - 1] ?? NaN).toFixed(1).padStart(6)} ms` +
-            `  (${(bytes / 1024).toFixed(1)} KiB)`,
+            `  (${(bytes / 1024).toFixed(1)} KiB; Redis busy ${((busy - busy0) / n / 1000).toFixed(2)} ms/request)`,
         );
       };
       const some = (i: number): string => mcpName((i * 7919) % mcps);
       for (const w of ['24h', '30d', '90d'] as const) {
-        await run(`GET /api/mcps/:name/uptime ${w}`, requests, (i) => `/api/mcps/${some(i)}/uptime?window=${w}`);
+        await run(
+          `GET /api/mcps/:name/uptime ${w}`,
+          requests,
+          (i) => `/api/mcps/${some(i)}/uptime?window=${w}`,
+        );
       }
       for (const w of ['24h', '30d'] as const) {
         await run(`GET /api/uptime ${w}`, fleetRequests, () => `/api/uptime?window=${w}`);
       }
       await run('GET /api/incidents (100)', requests, () => '/api/incidents');
-      const evalStats = /cmdstat_eval:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
-      if (evalStats !== null) {
-        out(
-          `Redis time per read script: ${(Number(evalStats[2]) / Number(evalStats[1]) / 1000).toFixed(2)} ms ` +
-            `(${evalStats[1]} scripts; a fleet window of 1,000 MCPs runs 3-6 of them)`,
-        );
-      }
       await edge.kill('SIGTERM');
       // The default edge: fleet answers reused for BEACON_UPTIME_CACHE_MS (5 s).
       ({ proc: edge, port } = await startEdge(5_000));
       base = `http://127.0.0.1:${port}`;
       for (const w of ['24h', '30d'] as const) {
-        await run(`GET /api/uptime ${w} (5 s reuse)`, fleetRequests, () => `/api/uptime?window=${w}`);
+        await run(
+          `GET /api/uptime ${w} (5 s reuse)`,
+          fleetRequests,
+          () => `/api/uptime?window=${w}`,
+        );
       }
     } finally {
       await edge.kill('SIGTERM');
