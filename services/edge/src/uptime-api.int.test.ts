@@ -527,6 +527,8 @@ describe('scoped tokens and bad input', () => {
         'end',
       ],
       [`/api/uptime?window=24h&bogus=1`, 'bogus'],
+      ['/api/incidents?__proto__=1', '__proto__'],
+      ['/api/incidents?constructor=1', 'constructor'],
       ['/api/incidents?limit=0', 'limit'],
       ['/api/incidents?limit=1001', 'limit'],
       ['/api/incidents?limit=ten', 'limit'],

@@ -93,12 +93,13 @@ const invalid = (param: string, message: string): BeaconError =>
 
 /** The query string as an object (first value of each name; empty values are absent). */
 function queryOf(info: RequestInfo): Record<string, string> {
-  const out: Record<string, string> = {};
   if (info.query.length > 16_384) throw invalid('query', 'query string too long');
+  const seen = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(info.query)) {
-    if (v !== '' && !(k in out)) out[k] = v;
+    if (v !== '' && !seen.has(k)) seen.set(k, v);
   }
-  return out;
+  // Own properties only (`__proto__`, `constructor` are just unknown names, refused as such).
+  return Object.fromEntries(seen);
 }
 
 const csvReply = (body: string, filename: string): Reply => ({

@@ -6,6 +6,7 @@ import type { RedisClient } from '@beacon/event-log';
 import {
   BeaconError,
   Incident,
+  McpName,
   UPTIME_KEY,
   UptimeState,
   type Keyspace,
@@ -57,6 +58,8 @@ export interface IncidentPage {
 /** Ids of the fleet set examined per request at most; a longer scan ends with a `next`. */
 export const MAX_SCAN = 10_000;
 const BATCH = 500;
+/** MCP names taken from the projector's state hash at most (it is one per MCP). */
+const MAX_NAMES = 100_000;
 
 export const encodeCursor = (c: Cursor): string => `${c.score}:${c.id}`;
 
@@ -225,6 +228,13 @@ export function createUptimeReader(o: UptimeReaderOptions) {
         p.eval(WINDOW_SCRIPT, keysOf.length, ...keysOf, ...args);
       }
     });
+    const failed = res.slice(1).find(([e]) => e !== null)?.[0];
+    if (failed != null) {
+      // Not stored garbage (the script survives wrong-typed keys): Redis refused the read.
+      throw new BeaconError('unavailable', `cannot read uptime data: ${failed.message}`, {
+        cause: failed,
+      });
+    }
     const states = strings(res[0], 'state');
     const before: (string | null)[] = [];
     const rows = names.map((name, n) => {
@@ -270,7 +280,10 @@ export function createUptimeReader(o: UptimeReaderOptions) {
 
   async function stateNames(): Promise<string[]> {
     const [r] = await run((p) => p.hkeys(k(UPTIME_KEY.state)));
-    return strings(r, 'state').filter((s): s is string => typeof s === 'string');
+    const names = strings(r, 'state').filter(
+      (s): s is string => typeof s === 'string' && McpName.safeParse(s).success,
+    );
+    return names.slice(0, MAX_NAMES);
   }
 
   /** An open incident lasts until `to` (or now); a resolved one as stored. */
