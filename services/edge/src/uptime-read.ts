@@ -20,6 +20,10 @@ export interface UptimeReaderOptions {
   readonly redis: RedisClient;
   readonly keys: Keyspace;
   readonly onSkip: (kind: SkipKind, count: number) => void;
+  /** Ids examined per incidents call at most (default MAX_SCAN). */
+  readonly maxScan?: number;
+  /** Ids read per round trip while scanning (default 500). */
+  readonly batch?: number;
 }
 
 export interface McpWindow {
@@ -135,6 +139,8 @@ return out
 
 export function createUptimeReader(o: UptimeReaderOptions) {
   const { redis, keys, onSkip } = o;
+  const maxScan = o.maxScan ?? MAX_SCAN;
+  const batch = o.batch ?? BATCH;
   const k = (suffix: string): string => keys.uptime(suffix);
 
   async function run(build: (p: ReturnType<RedisClient['pipeline']>) => void): Promise<Results> {
@@ -341,7 +347,7 @@ export function createUptimeReader(o: UptimeReaderOptions) {
     let last: Pair | null = null;
     for (;;) {
       const [r] = await run((p) =>
-        p.zrevrangebyscore(set, max, min, 'WITHSCORES', 'LIMIT', offset, BATCH),
+        p.zrevrangebyscore(set, max, min, 'WITHSCORES', 'LIMIT', offset, batch),
       );
       const got = pairsOf(r);
       offset += got.length;
@@ -356,8 +362,8 @@ export function createUptimeReader(o: UptimeReaderOptions) {
         if (keep(s, q)) page.push({ inc: s, score: fresh[i]!.score });
       }
       if (full()) return finish(page, q.limit);
-      if (got.length < BATCH) break;
-      if (scanned >= MAX_SCAN && last !== null) {
+      if (got.length < batch) break;
+      if (scanned >= maxScan && last !== null) {
         // A long scan for few matches: answer what was found, continue after what was examined.
         return { incidents: page.map((x) => x.inc), next: encodeCursor(last) };
       }
