@@ -254,10 +254,10 @@ export function createUptimeReader(o: UptimeReaderOptions) {
     return names.slice(0, MAX_NAMES);
   }
 
-  /** An open incident lasts until `to` (or now); a resolved one as stored. */
+  /** An open incident lasts until `to` (or now, whichever is first); a resolved one as stored. */
   function shown(inc: Incident, q: IncidentQuery): Incident {
     if (inc.ended_at !== null) return inc;
-    const end = q.to ?? q.now;
+    const end = Math.min(q.to ?? q.now, q.now);
     const start = Date.parse(inc.started_at);
     return { ...inc, duration_s: Number.isFinite(start) ? Math.max(0, (end - start) / 1000) : 0 };
   }
