@@ -142,6 +142,17 @@ async function seed(): Promise<void> {
   p.hset(k(UPTIME_KEY.hours(BAD, dayKey(E - 2 * HOUR_MS))), hourField(E - 2 * HOUR_MS), '1,2;x');
   p.hset(k(UPTIME_KEY.days(BAD)), dayKey(E - 5 * DAY_MS), 'garbage');
   p.set(k(UPTIME_KEY.hours(BAD, dayKey(E - 6 * DAY_MS))), 'not a hash');
+  // billing-api: the first partial day of a 30d window only as a day (its hour key expired);
+  // billing-db: that day's hour key is there, with hours outside the window only.
+  const early = E - 30 * DAY_MS;
+  const wholeDay = emptyBucket();
+  addTime(wholeDay, 'healthy', DAY_MS);
+  for (let i = 0; i < 100; i++) addProbe(wholeDay, true, 40);
+  p.hset(k(UPTIME_KEY.days('billing-api')), dayKey(early), encodeBucket(wholeDay));
+  const morning = emptyBucket();
+  addTime(morning, 'healthy', 3 * HOUR_MS);
+  p.hset(k(UPTIME_KEY.days('billing-db')), dayKey(early), encodeBucket(morning));
+  p.hset(k(UPTIME_KEY.hours('billing-db', dayKey(early))), '00', encodeBucket(morning));
   const state = (category: string, since: number, incident: string | null) =>
     JSON.stringify({ category, since, incident, tags: [] });
   p.hset(
@@ -333,6 +344,15 @@ describe('GET /api/mcps/:name/uptime', () => {
       );
     expect(skipped('bucket')).toBeGreaterThanOrEqual(3);
     expect(skipped('state')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a partial day whose hour key expired counts its share of the stored day', async () => {
+    const api = await uptime(`/api/mcps/billing-api/uptime?window=30d&${endQ}`);
+    expect(api.series[0]!.seconds.healthy).toBe(12 * 3600);
+    expect(api.series[0]!.probes).toBe(50);
+    // Hours there but outside the window: nothing is estimated.
+    const db = await uptime(`/api/mcps/billing-db/uptime?window=30d&${endQ}`);
+    expect(db.series[0]!.observed_s).toBe(0);
   });
 
   it('an MCP removed from the fleet keeps its history; an unknown one is 404', async () => {

@@ -189,7 +189,8 @@ export function createUptimeReader(o: UptimeReaderOptions) {
     withSlots: boolean,
   ): Promise<McpWindow[]> {
     if (names.length === 0) return [];
-    const perName = (plan.days.length > 0 ? 1 : 0) + plan.hours.length;
+    const dayFields = [...plan.days, ...plan.partial.map((x) => x.day)];
+    const perName = (dayFields.length > 0 ? 1 : 0) + plan.hours.length;
     const scripts = Math.ceil(names.length / COUNTS_PER_SCRIPT);
     const res = await run((p) => {
       p.hmget(k(UPTIME_KEY.state), ...names);
@@ -198,7 +199,7 @@ export function createUptimeReader(o: UptimeReaderOptions) {
         p.eval(COUNTS_SCRIPT, sets.length, ...sets, plan.from, `(${plan.to}`);
       }
       for (const name of names) {
-        if (plan.days.length > 0) p.hmget(k(UPTIME_KEY.days(name)), ...plan.days);
+        if (dayFields.length > 0) p.hmget(k(UPTIME_KEY.days(name)), ...dayFields);
         for (const h of plan.hours) p.hmget(k(UPTIME_KEY.hours(name, h.day)), ...h.fields);
       }
     });
@@ -214,18 +215,50 @@ export function createUptimeReader(o: UptimeReaderOptions) {
       .flatMap(([, v]) => (Array.isArray(v) ? (v as unknown[]) : []));
     const states = strings(res[0], 'state');
     const before: (string | null)[] = [];
-    const rows = names.map((name, n) => {
+    const read = names.map((name, n) => {
       let at = 1 + scripts + n * perName;
-      const days = plan.days.length > 0 ? strings(res[at++], 'bucket') : [];
+      const allDays = dayFields.length > 0 ? strings(res[at++], 'bucket') : [];
       const hours = plan.hours.map(() => strings(res[at++], 'bucket'));
       const count: unknown = counts[2 * n];
       const last: unknown = counts[2 * n + 1];
-      const starting = typeof count === 'number' ? count : 0;
       before.push(typeof last === 'string' && last !== '' ? last : null);
-      const state = parse(UptimeState, states[n], 'state');
-      const folded = foldWindow(plan, { days, hours, state }, withSlots);
+      // A partial day with a stored day but none of its hours: maybe its hour key expired.
+      const suspects = plan.partial.flatMap((x, i) =>
+        allDays[plan.days.length + i] != null && (hours[x.group] ?? []).every((v) => v === null)
+          ? [i]
+          : [],
+      );
+      return {
+        name,
+        days: allDays.slice(0, plan.days.length),
+        partialDays: allDays.slice(plan.days.length),
+        hours,
+        suspects,
+        state: parse(UptimeState, states[n], 'state'),
+        starting: typeof count === 'number' ? count : 0,
+      };
+    });
+    const checks = read.flatMap((r) =>
+      r.suspects.map((i) => ({ r, i, key: k(UPTIME_KEY.hours(r.name, plan.partial[i]!.day)) })),
+    );
+    const gone =
+      checks.length === 0 ? [] : await run((p) => checks.forEach((c) => p.exists(c.key)));
+    const expired = new Map<(typeof read)[number], (string | null)[]>();
+    checks.forEach((c, j) => {
+      const [err, n] = gone[j] ?? [null, 1];
+      if (err !== null || n !== 0) return;
+      let list = expired.get(c.r);
+      if (list === undefined) expired.set(c.r, (list = plan.partial.map(() => null)));
+      list[c.i] = c.r.partialDays[c.i] ?? null;
+    });
+    const rows = read.map((r) => {
+      const folded = foldWindow(
+        plan,
+        { days: r.days, hours: r.hours, state: r.state, expired: expired.get(r) ?? [] },
+        withSlots,
+      );
       if (folded.bad > 0) onSkip('bucket', folded.bad);
-      return { name, folded, starting };
+      return { name: r.name, folded, starting: r.starting };
     });
     const wanted = [...new Set(before.filter((id): id is string => id !== null))];
     const found = new Map<string, Incident | null>();

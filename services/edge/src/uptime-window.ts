@@ -9,10 +9,12 @@ import {
   addTime,
   dayKey,
   dayStart,
+  decodeBucket,
   emptyBucket,
   figuresOf,
   hourField,
   hourStart,
+  mergeBucket,
   type Bucket,
   type Incident,
   type UptimeBucket,
@@ -44,6 +46,15 @@ export interface WindowPlan {
   readonly days: readonly string[];
   readonly daySlots: readonly number[];
   readonly hours: readonly HourRead[];
+  /**
+   * The partial days (daily series): their `days:` field too, for when their hour key has
+   * expired (hourly retention is shorter than a 90d or 365d window). `group` indexes `hours`.
+   */
+  readonly partial: readonly {
+    readonly day: string;
+    readonly slot: number;
+    readonly group: number;
+  }[];
 }
 
 /** `to` = now, or `?end=` floored to the hour; the window starts on the hour. */
@@ -86,7 +97,9 @@ export function planWindow(window: UptimeWindow, now: number, end: number | null
     }
   }
   const hours = [...byDay].map(([day, r]) => ({ day, fields: r.fields, slots: r.slots }));
-  return { window, from, to, bucket, slots, days, daySlots, hours };
+  const partial =
+    bucket === 'day' ? hours.map((h, group) => ({ day: h.day, slot: h.slots[0]!, group })) : [];
+  return { window, from, to, bucket, slots, days, daySlots, hours, partial };
 }
 
 /** What was read for one MCP: `days` aligned with plan.days, `hours[i]` with plan.hours[i]. */
@@ -94,6 +107,11 @@ export interface WindowReads {
   readonly days: readonly (string | null)[];
   readonly hours: readonly (readonly (string | null)[])[];
   readonly state: UptimeState | null;
+  /**
+   * Per plan.partial entry: the whole day's stored bucket when that day's hour key is gone
+   * (expired), else null. Its share of the day is credited, pro rata: an estimate.
+   */
+  readonly expired?: readonly (string | null)[];
 }
 
 export interface Folded {
@@ -119,6 +137,19 @@ export function foldWindow(plan: WindowPlan, reads: WindowReads, withSlots: bool
     const got = reads.hours[g] ?? [];
     for (let i = 0; i < group.slots.length; i++) add(got[i], group.slots[i]!);
   }
+  plan.partial.forEach((p, i) => {
+    const raw = reads.expired?.[i];
+    if (raw === null || raw === undefined) return;
+    const day = decodeBucket(raw);
+    if (day === null) {
+      bad++;
+      return;
+    }
+    const s = plan.slots[p.slot]!;
+    const share = scaled(day, (s.end - s.start) / DAY_MS);
+    mergeBucket(total, share);
+    if (withSlots) mergeBucket(slots[p.slot]!, share);
+  });
   const state = reads.state;
   if (state !== null && state.since < plan.to) {
     const start = Math.max(state.since, plan.from);
@@ -131,6 +162,17 @@ export function foldWindow(plan: WindowPlan, reads: WindowReads, withSlots: bool
     }
   }
   return { total, slots, bad };
+}
+
+/** A bucket's counts times `f` (rounded); the latency bins and max stay a fair shape. */
+export function scaled(b: Bucket, f: number): Bucket {
+  const out = emptyBucket();
+  for (let i = 0; i < b.ms.length; i++) out.ms[i] = Math.round(b.ms[i]! * f);
+  for (let i = 0; i < b.bins.length; i++) out.bins[i] = Math.round(b.bins[i]! * f);
+  out.probes = Math.round(b.probes * f);
+  out.failures = Math.round(b.failures * f);
+  out.latencyMax = b.latencyMax;
+  return out;
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
