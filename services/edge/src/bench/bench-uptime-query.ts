@@ -201,7 +201,11 @@ async function main(): Promise<void> {
         );
       }
       for (const w of ['24h', '30d'] as const) {
-        await run(`GET /api/uptime ${w}`, fleetRequests, () => `/api/uptime?window=${w}`);
+        await run(
+          `GET /api/uptime ${w} (computed)`,
+          fleetRequests,
+          () => `/api/uptime?window=${w}`,
+        );
       }
       await run('GET /api/incidents (100)', requests, () => '/api/incidents');
       await edge.kill('SIGTERM');
