@@ -73,6 +73,8 @@ export const edgeConfigShape = {
   BEACON_HEARTBEAT_MS: int(200, 600_000).default(5_000),
   BEACON_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   BEACON_DRAIN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** How long `GET /api/uptime` answers of the whole fleet are reused (0 = never). */
+  BEACON_UPTIME_CACHE_MS: int(0, 600_000).default(5_000),
   /** Built dashboard assets; default `../dashboard/dist` next to this package, when present. */
   BEACON_DASHBOARD_DIR: z.string().min(1).optional(),
 } as const;
@@ -114,6 +116,7 @@ export interface EdgeSettings {
   readonly heartbeatMs: number;
   readonly maxBodyBytes: number;
   readonly drainTimeoutMs: number;
+  readonly uptimeCacheMs: number;
   readonly dashboardDir: string | null;
 }
 
@@ -200,6 +203,7 @@ export function edgeSettings(env: EdgeEnv, fallbackId: string): EdgeSettings {
     heartbeatMs: env.BEACON_HEARTBEAT_MS,
     maxBodyBytes: env.BEACON_MAX_BODY_BYTES,
     drainTimeoutMs: env.BEACON_DRAIN_TIMEOUT_MS,
+    uptimeCacheMs: env.BEACON_UPTIME_CACHE_MS,
     dashboardDir: env.BEACON_DASHBOARD_DIR ?? defaultDashboardDir(),
   });
 }
