@@ -119,12 +119,12 @@ describe('barSegments', () => {
     expect(bar.segments[1]?.title).toBe('2026-03-02: 91.66 % available, 2 h down');
     expect(bar.segments[2]?.title).toBe('2026-03-03: no data');
     expect(bar.summary).toBe(
-      'Availability over 3 days: 1 day with downtime, worst 2026-03-02 at 91.66 %, 1 without data',
+      'Availability over 3 days: 1 day below 99.9 %, worst 2026-03-02 at 91.66 %, 1 without data',
     );
   });
   it('says no downtime when there was none, and caps the days', () => {
     expect(barSegments([day('2026-03-01', 100, 0)]).summary).toBe(
-      'Availability over 1 day: no downtime',
+      'Availability over 1 day: no day below 99.9 %',
     );
     const many = Array.from({ length: 500 }, (_, i) =>
       day(new Date(Date.UTC(2025, 0, 1) + i * 86_400_000).toISOString().slice(0, 10), 100, 0),

@@ -81,7 +81,7 @@ export interface BarSegment {
 
 export interface AvailabilityBar {
   readonly segments: readonly BarSegment[];
-  /** For role="img": how many days, how many had downtime, the worst one. */
+  /** For role="img": how many days, how many fell below GOOD_FROM, the worst one. */
   readonly summary: string;
 }
 
@@ -107,7 +107,7 @@ export function barSegments(series: readonly UptimeBucket[]): AvailabilityBar {
       title,
     };
   });
-  const down = segments.filter((s) => s.downtime_s > 0);
+  const below = segments.filter((s) => s.level === 'fair' || s.level === 'poor');
   const noData = segments.filter((s) => s.level === 'none').length;
   let worst: BarSegment | null = null;
   for (const s of segments) {
@@ -116,9 +116,9 @@ export function barSegments(series: readonly UptimeBucket[]): AvailabilityBar {
   }
   const summary =
     `Availability over ${segments.length} day${segments.length === 1 ? '' : 's'}: ` +
-    (down.length === 0
-      ? 'no downtime'
-      : `${down.length} day${down.length === 1 ? '' : 's'} with downtime, worst ${worst?.date ?? '?'} at ${formatAvailability(worst?.availability ?? null)}`) +
+    (below.length === 0
+      ? `no day below ${GOOD_FROM} %`
+      : `${below.length} day${below.length === 1 ? '' : 's'} below ${GOOD_FROM} %, worst ${worst?.date ?? '?'} at ${formatAvailability(worst?.availability ?? null)}`) +
     (noData > 0 ? `, ${noData} without data` : '');
   return { segments, summary };
 }

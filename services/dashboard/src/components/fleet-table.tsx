@@ -58,10 +58,10 @@ const Row = memo(function Row({ row, index, selected, uptime, onOpen, onKeyDown 
         {latency(row.latency_ms)}
       </span>
       <span role="cell">
-        <UptimeBadge window="24h" figures={uptime?.day} />
+        <UptimeBadge window="24h" figures={uptime?.day} compact />
       </span>
       <span role="cell">
-        <UptimeBadge window="30d" figures={uptime?.month} />
+        <UptimeBadge window="30d" figures={uptime?.month} compact />
       </span>
       <span role="cell" className="num">
         {row.tools_count ?? '—'}

@@ -65,9 +65,12 @@ const WINDOW_LABEL: Readonly<Record<UptimeWindow, string>> = {
 export const UptimeBadge = memo(function UptimeBadge({
   window,
   figures,
+  compact = false,
 }: {
   window: UptimeWindow;
   figures: UptimeSummary | undefined;
+  /** Without the window's name (a table column's header says it). */
+  compact?: boolean;
 }) {
   const availability = figures?.availability ?? null;
   const text = formatAvailability(availability);
@@ -82,7 +85,7 @@ export const UptimeBadge = memo(function UptimeBadge({
       data-availability={availability ?? ''}
       title={title}
     >
-      <span className="uptime-window">{WINDOW_LABEL[window]}</span>{' '}
+      <span className={compact ? 'visually-hidden' : 'uptime-window'}>{WINDOW_LABEL[window]} </span>
       <span className="uptime-value">{text}</span>
     </span>
   );
