@@ -26,6 +26,11 @@ export function createEdgeMetrics(m: Metrics) {
     'status',
   ]);
   const commands = m.counter('beacon_edge_commands_total', 'Admin commands by result', ['result']);
+  const uptimeSkipped = m.counter(
+    'beacon_edge_uptime_skipped_total',
+    'Stored uptime entries (buckets, states, incidents) skipped because they did not decode',
+    ['kind'],
+  );
   const redisState = m.gauge(
     'beacon_edge_redis_subscription_state',
     '1 for the current state of the event-log subscription',
@@ -65,6 +70,7 @@ export function createEdgeMetrics(m: Metrics) {
     frame: (result: string) => frames.labels(result).inc(),
     http: (status: number) => http.labels(`${Math.floor(status / 100)}xx`).inc(),
     command: (result: string) => commands.labels(result).inc(),
+    uptimeSkipped: (kind: string, n: number) => uptimeSkipped.labels(kind).inc(n),
     redisState: (state: string) => {
       redisState.reset();
       redisState.labels(state).set(1);

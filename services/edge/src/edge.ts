@@ -28,6 +28,7 @@ import { createScopedMetricsCache, rowsOf } from './scoped-metrics.js';
 import { createSessions } from './sessions.js';
 import type { ConnData } from './conn.js';
 import { mountStatic } from './static-files.js';
+import { mountUptimeApi } from './uptime-api.js';
 import { loadUws, type LoadedUws } from './uws.js';
 import { wsBehavior } from './ws-route.js';
 
@@ -206,6 +207,18 @@ export function createEdge(options: EdgeOptions): Edge {
     hosts,
     maxBodyBytes: settings.maxBodyBytes,
     commandTimeoutMs: settings.commandTimeoutMs,
+    metrics,
+    logger,
+  });
+  mountUptimeApi({
+    app,
+    redis,
+    keys: eventLog.keys,
+    mirror,
+    auth,
+    allowedOrigins: settings.allowedOrigins,
+    hosts,
+    maxBodyBytes: settings.maxBodyBytes,
     metrics,
     logger,
   });

@@ -118,6 +118,7 @@ const CAPTURED_HEADERS = [
   'origin',
   'host',
   'content-type',
+  'accept',
   'if-none-match',
   'accept-encoding',
   'cookie',

@@ -1,0 +1,261 @@
+// The uptime history API (issue 14), read-only, for viewers and admins alike, filtered by the
+// token's `mcps` claim: an MCP the token may not see is a 404 exactly like a missing one.
+//   GET /api/mcps/:name/uptime?window=&end=   summary + series (hours for 24h/7d, else days)
+//   GET /api/uptime?window=&end=              one summary per visible registered MCP
+//   GET /api/mcps/:name/incidents             newest first, `next` continues
+//   GET /api/incidents?mcp=&state=&from=&to=&min_duration=&limit=&next=
+// Each answers CSV instead when the Accept header prefers text/csv. Data: the notifier's uptime
+// projector keys (uptime-read.ts); the MCP list: this edge's mirror of the projection.
+import type { RedisClient } from '@beacon/event-log';
+import {
+  BeaconError,
+  McpName,
+  UptimeWindow,
+  figuresOf,
+  nameFilter,
+  parseOrThrow,
+  type FleetUptimeResponse,
+  type IncidentsResponse,
+  type Keyspace,
+  type UptimeResponse,
+  type UptimeSummary,
+} from '@beacon/protocol';
+import type { Logger } from 'pino';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { z } from 'zod';
+import { createApiRoutes } from './api-routes.js';
+import type { Authenticator, Principal } from './auth.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import type { HostPolicy } from './hosts.js';
+import { json, type Reply, type RequestInfo } from './http.js';
+import type { Mirror } from './mirror.js';
+import { CSV_TYPE, fleetUptimeCsv, incidentsCsv, prefersCsv, uptimeCsv } from './uptime-csv.js';
+import { createUptimeReader, decodeCursor, type McpWindow } from './uptime-read.js';
+import { iso, planWindow, seriesOf, type WindowPlan } from './uptime-window.js';
+
+export interface UptimeApiDeps {
+  readonly app: TemplatedApp;
+  readonly redis: RedisClient;
+  readonly keys: Keyspace;
+  readonly mirror: Mirror;
+  readonly auth: Authenticator;
+  readonly allowedOrigins: readonly string[];
+  readonly hosts: HostPolicy;
+  readonly maxBodyBytes: number;
+  readonly metrics: EdgeMetrics;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/** Patterns in `?mcp=` at most, and characters per pattern (a token's claim allows 130). */
+export const MAX_QUERY_PATTERNS = 100;
+export const MAX_QUERY_PATTERN_LENGTH = 130;
+
+const Iso = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
+const WindowQuery = z.strictObject({
+  window: UptimeWindow.default('24h'),
+  end: Iso.optional(),
+});
+const Pattern = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_QUERY_PATTERN_LENGTH, `a pattern is at most ${MAX_QUERY_PATTERN_LENGTH} characters`)
+  .regex(/^[A-Za-z0-9_.*-]+$/, 'patterns are MCP names with * wildcards');
+const IncidentsQuery = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    next: z.string().max(300).optional(),
+    state: z.enum(['open', 'resolved']).optional(),
+    from: Iso.optional(),
+    to: Iso.optional(),
+    min_duration: z.coerce.number().nonnegative().max(1e10).optional(),
+    mcp: z
+      .string()
+      .max(MAX_QUERY_PATTERNS * (MAX_QUERY_PATTERN_LENGTH + 1))
+      .transform((s) => s.split(','))
+      .pipe(
+        z.array(Pattern).max(MAX_QUERY_PATTERNS, `at most ${MAX_QUERY_PATTERNS} patterns`),
+      )
+      .optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
+    message: 'must be after from',
+    path: ['to'],
+  });
+
+const invalid = (param: string, message: string): BeaconError =>
+  new BeaconError('invalid', `invalid query: ${param}: ${message}`, {
+    issues: [{ path: param, message }],
+  });
+
+/** The query string as an object (first value of each name; empty values are absent). */
+function queryOf(info: RequestInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (info.query.length > 16_384) throw invalid('query', 'query string too long');
+  for (const [k, v] of new URLSearchParams(info.query)) {
+    if (v !== '' && !(k in out)) out[k] = v;
+  }
+  return out;
+}
+
+const csvReply = (body: string, filename: string): Reply => ({
+  status: 200,
+  body,
+  contentType: CSV_TYPE,
+  headers: { 'content-disposition': `attachment; filename="${filename}"`, vary: 'accept' },
+});
+
+export function mountUptimeApi(deps: UptimeApiDeps): void {
+  const { app, mirror, metrics } = deps;
+  const log = deps.logger.child({ component: 'uptime-api' });
+  const now = deps.now ?? Date.now;
+  const api = createApiRoutes({ ...deps, log });
+  const skippedWarned = new Set<string>();
+  const reader = createUptimeReader({
+    redis: deps.redis,
+    keys: deps.keys,
+    onSkip: (kind, n) => {
+      metrics.uptimeSkipped(kind, n);
+      if (skippedWarned.has(kind)) return;
+      skippedWarned.add(kind);
+      log.warn({ kind }, 'skipped unreadable uptime data (counted in beacon_edge_uptime_skipped_total)');
+    },
+  });
+
+  const requireReady = (): void => {
+    if (!mirror.ready) throw new BeaconError('unavailable', 'edge is not synchronised yet');
+  };
+
+  /** The MCP in the path, visible to the token and registered or with history; else 404. */
+  async function mcpParam(info: RequestInfo, p: Principal): Promise<string> {
+    let raw = info.params[0] ?? '';
+    try {
+      raw = decodeURIComponent(raw);
+    } catch {
+      throw new BeaconError('invalid', 'MCP name is not valid URL encoding');
+    }
+    const name = parseOrThrow(McpName, raw, 'MCP name');
+    const missing = new BeaconError('not_found', `MCP ${name} not found`);
+    if (!p.filter(name)) throw missing;
+    if (mirror.row(name) === undefined && !(await reader.hasHistory(name))) throw missing;
+    return name;
+  }
+
+  function windowPlan(info: RequestInfo): WindowPlan {
+    const q = parseOrThrow(WindowQuery, queryOf(info), 'query');
+    const t = now();
+    let end: number | null = null;
+    if (q.end !== undefined) {
+      end = Date.parse(q.end);
+      if (!Number.isFinite(end)) throw invalid('end', 'must be an ISO 8601 date-time');
+      if (end > t) throw invalid('end', 'must not be in the future');
+    }
+    return planWindow(q.window, t, end);
+  }
+
+  const summaryOf = (plan: WindowPlan, w: McpWindow): UptimeSummary => ({
+    mcp_name: w.name,
+    window: plan.window,
+    from: iso(plan.from),
+    to: iso(plan.to),
+    incidents: w.incidents,
+    ...figuresOf(w.folded.total),
+  });
+
+  app.get(
+    '/api/mcps/:name/uptime',
+    api.route(1, false, async (info) => {
+      const p = await api.principalOf(info);
+      requireReady();
+      const name = await mcpParam(info, p);
+      const plan = windowPlan(info);
+      const [w] = await reader.windows([name], plan, true);
+      if (w === undefined) throw new BeaconError('internal', 'no uptime window computed');
+      const body: UptimeResponse = {
+        ...summaryOf(plan, w),
+        bucket: plan.bucket,
+        series: seriesOf(plan, w.folded),
+      };
+      if (prefersCsv(info.header('accept'))) {
+        return csvReply(uptimeCsv(body), `uptime-${name}-${plan.window}.csv`);
+      }
+      return json(200, JSON.stringify(body));
+    }),
+  );
+
+  app.get(
+    '/api/uptime',
+    api.route(0, false, async (info) => {
+      const p = await api.principalOf(info);
+      requireReady();
+      const plan = windowPlan(info);
+      const names: string[] = [];
+      for (const n of mirror.names()) if (p.filter(n)) names.push(n);
+      names.sort();
+      const rows = (await reader.windows(names, plan, false)).map((w) => summaryOf(plan, w));
+      if (prefersCsv(info.header('accept'))) {
+        return csvReply(fleetUptimeCsv(rows), `uptime-${plan.window}.csv`);
+      }
+      const body: FleetUptimeResponse = {
+        window: plan.window,
+        from: iso(plan.from),
+        to: iso(plan.to),
+        mcps: rows,
+      };
+      return json(200, JSON.stringify(body));
+    }),
+  );
+
+  async function incidentsReply(info: RequestInfo, p: Principal, mcp: string | null) {
+    const raw = queryOf(info);
+    if (mcp !== null && raw.mcp !== undefined) {
+      throw invalid('mcp', 'not allowed here (the path names the MCP); use /api/incidents');
+    }
+    const q = parseOrThrow(IncidentsQuery, raw, 'query');
+    const after = q.next === undefined ? null : decodeCursor(q.next);
+    if (q.next !== undefined && after === null) throw invalid('next', 'not a cursor this API sent');
+    const wanted = q.mcp === undefined ? null : nameFilter(q.mcp);
+    const t = now();
+    const page = await reader.incidents({
+      mcp,
+      filter: (n) => p.filter(n) && (wanted === null || wanted(n)),
+      state: q.state,
+      from: q.from === undefined ? undefined : Date.parse(q.from),
+      to: q.to === undefined ? undefined : Date.parse(q.to),
+      minDuration: q.min_duration,
+      limit: q.limit,
+      after,
+      now: t,
+      names: async () => [...new Set([...mirror.names(), ...(await reader.stateNames())])],
+    });
+    if (prefersCsv(info.header('accept'))) {
+      const reply = csvReply(
+        incidentsCsv(page.incidents),
+        mcp === null ? 'incidents.csv' : `incidents-${mcp}.csv`,
+      );
+      return page.next === null
+        ? reply
+        : { ...reply, headers: { ...reply.headers, 'x-beacon-next': page.next } };
+    }
+    const body: IncidentsResponse = page;
+    return json(200, JSON.stringify(body));
+  }
+
+  app.get(
+    '/api/mcps/:name/incidents',
+    api.route(1, false, async (info) => {
+      const p = await api.principalOf(info);
+      requireReady();
+      return incidentsReply(info, p, await mcpParam(info, p));
+    }),
+  );
+
+  app.get(
+    '/api/incidents',
+    api.route(0, false, async (info) => {
+      const p = await api.principalOf(info);
+      requireReady();
+      return incidentsReply(info, p, null);
+    }),
+  );
+}
