@@ -75,8 +75,8 @@ export interface IncidentQuery {
   readonly to?: string;
   readonly min_duration?: number;
   readonly limit?: number;
-  /** The previous page's `next`. */
-  readonly before?: string;
+  /** The previous page's `next` (the edge's cursor). */
+  readonly next?: string;
 }
 
 /** Uptime history and incidents (`/api/uptime`, `/api/mcps/:name/uptime`, `/api/incidents`). */
@@ -86,9 +86,15 @@ export interface UptimeApi {
   incidents(query: IncidentQuery): Promise<IncidentsResponse>;
   /** The incidents of one MCP, newest first. */
   incidentsOf(name: string, limit: number): Promise<IncidentsResponse>;
-  /** The same list as CSV (`Accept: text/csv`), for a download. */
+  /**
+   * The same list as CSV (`Accept: text/csv`), for a download: pages of CSV_PAGE followed through
+   * the edge's `x-beacon-next` header, CSV_PAGES at most, one header line.
+   */
   incidentsCsv(query: IncidentQuery): Promise<Blob>;
 }
+
+export const CSV_PAGE = 1_000;
+export const CSV_PAGES = 20;
 
 export function incidentSearch(query: IncidentQuery): string {
   const q = new URLSearchParams();
@@ -205,13 +211,18 @@ export function createApi(base: string, getToken: () => string | null): Api {
     incidentsOf: (name, limit) =>
       read(IncidentsResponse, `/api/mcps/${encodeURIComponent(name)}/incidents?limit=${limit}`),
     async incidentsCsv(query) {
-      const res = await send(
-        'GET',
-        `/api/incidents${incidentSearch(query)}`,
-        undefined,
-        'text/csv',
-      );
-      return res.blob();
+      const parts: string[] = [];
+      let next: string | undefined;
+      for (let page = 0; page < CSV_PAGES; page++) {
+        const q = { ...query, limit: CSV_PAGE, ...(next === undefined ? {} : { next }) };
+        const res = await send('GET', `/api/incidents${incidentSearch(q)}`, undefined, 'text/csv');
+        const text = await res.text();
+        // Every page starts with the header line; keep the first page's only.
+        parts.push(page === 0 ? text : text.slice(text.indexOf('\n') + 1));
+        next = res.headers.get('x-beacon-next') ?? undefined;
+        if (next === undefined || next === '') break;
+      }
+      return new Blob(parts, { type: 'text/csv' });
     },
   };
 

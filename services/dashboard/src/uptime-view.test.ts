@@ -8,6 +8,7 @@ import {
   formatAvailability,
   formatDuration,
   latencyLines,
+  patternList,
   uptimeTitle,
 } from './uptime-view.js';
 
@@ -149,5 +150,12 @@ describe('latencyLines', () => {
     expect(lines.t0).toBe(Date.parse('2026-03-01T00:00:00.000Z'));
     expect(lines.t1).toBe(Date.parse('2026-03-05T00:00:00.000Z'));
     expect(lines.p50[0]?.[0]?.t).toBe(Date.parse('2026-03-01T12:00:00.000Z'));
+  });
+});
+
+describe('patternList', () => {
+  it('drops the spaces and empty entries the edge would refuse', () => {
+    expect(patternList(' pay_*, search ,,')).toBe('pay_*,search');
+    expect(patternList('   ')).toBe('');
   });
 });

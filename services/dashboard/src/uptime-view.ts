@@ -171,3 +171,12 @@ export function latencyLines(series: readonly UptimeBucket[]): LatencyLines {
   const t1 = Math.max(sorted[sorted.length - 1]?.e ?? 1, t0 + 1);
   return { ...lines, t0, t1, top };
 }
+
+/** "pay_*, search" → "pay_*,search" (the edge takes comma-separated globs, no spaces). */
+export function patternList(s: string): string {
+  return s
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .join(',');
+}

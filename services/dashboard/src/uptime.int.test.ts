@@ -7,7 +7,7 @@
 //
 // Every hour of an MCP has the same healthy:down ratio outside the chosen down days, so the
 // figures do not depend on where exactly a window starts (the first partial hour or day).
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DAY_MS,
@@ -383,6 +383,11 @@ describe('uptime history in Chromium against the real edge', () => {
       await page.click('[data-incidents-csv]');
       const file = await download;
       expect(file.suggestedFilename()).toMatch(/^beacon-incidents-\d{4}-\d{2}-\d{2}\.csv$/);
+      const csv = await readFile((await file.path())!, 'utf8');
+      const lines = csv.trim().split('\r\n');
+      expect(lines).toHaveLength(3); // header + the two pay_* incidents
+      expect(csv).toContain('pay_api@100-0');
+      expect(csv).not.toContain('ledger@900-0');
 
       // The MCP link opens its detail on the fleet page.
       await page.click('tr[data-incident="pay_api@100-0"] button.link');

@@ -4,6 +4,7 @@
 import type { Incident } from '@beacon/protocol';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { IncidentQuery, UptimeApi } from '../api.js';
+import { patternList } from '../uptime-view.js';
 import { IncidentsTable } from './incidents-table.js';
 
 export const INCIDENTS_PAGE = 50;
@@ -16,9 +17,10 @@ interface Filters {
 }
 
 function queryOf(f: Filters): IncidentQuery {
+  const mcp = patternList(f.mcp);
   return {
     limit: INCIDENTS_PAGE,
-    ...(f.mcp.trim() === '' ? {} : { mcp: f.mcp.trim() }),
+    ...(mcp === '' ? {} : { mcp }),
     ...(f.state === '' ? {} : { state: f.state }),
   };
 }
@@ -64,7 +66,7 @@ export function IncidentsPage({
   const loadMore = (): void => {
     if (next === null) return;
     setLoading(true);
-    api.incidents({ ...queryOf(filters), before: next }).then(
+    api.incidents({ ...queryOf(filters), next }).then(
       (r) => {
         setIncidents((list) => {
           const seen = new Set(list.map((i) => i.id));
