@@ -312,11 +312,14 @@ describe('uptime history in Chromium against the real edge', () => {
       await page.click(
         '[data-detail="pay_api"] [data-uptime-section="latency"] button:text-is("7d")',
       );
-      await page.waitForSelector(
-        '[data-detail="pay_api"] .latency-history[data-window="7d"] path.line-p50',
-        {
-          timeout: 20_000,
-        },
+      const chart = '[data-detail="pay_api"] .latency-history[data-window="7d"]';
+      // Flat lines have no height, so "attached", not "visible".
+      await page.waitForSelector(`${chart} path.line-p50`, { state: 'attached', timeout: 20_000 });
+      for (const line of ['p50', 'p95', 'max']) {
+        expect(await page.locator(`${chart} path.line-${line}`).count(), line).toBe(1);
+      }
+      expect(await page.getAttribute(`${chart} svg`, 'aria-label')).toMatch(
+        /^Latency over the last 7d by hour: p50 \d+ ms, p95 \d+ ms, max 21 ms$/,
       );
       await page.screenshot({ path: join(ARTIFACTS, 'uptime-detail.png') });
 
