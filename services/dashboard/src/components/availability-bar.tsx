@@ -27,7 +27,6 @@ export const AvailabilityBar = memo(function AvailabilityBar({
       </div>
       <figcaption className="availability-axis muted">
         <span>{segments[0]?.date}</span>
-        <span>{summary}</span>
         <span>{segments[segments.length - 1]?.date}</span>
       </figcaption>
     </figure>

@@ -72,7 +72,7 @@ export const LatencyHistoryChart = memo(function LatencyHistoryChart({
       </svg>
       <figcaption className="muted legend">
         <span className="key line-p50">p50</span> <span className="key line-p95">p95</span>{' '}
-        <span className="key line-max">max</span> per {uptime.bucket} (UTC)
+        <span className="key line-max">max</span> · one point per {uptime.bucket}, times in UTC
       </figcaption>
     </figure>
   );
