@@ -2,6 +2,7 @@
 // the 90-day bar's segments and the latency history's lines.
 import type { UptimeBucket } from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
+import { incidentSearch } from './api.js';
 import {
   availabilityLevel,
   barSegments,
@@ -157,5 +158,15 @@ describe('patternList', () => {
   it('drops the spaces and empty entries the edge would refuse', () => {
     expect(patternList(' pay_*, search ,,')).toBe('pay_*,search');
     expect(patternList('   ')).toBe('');
+  });
+});
+
+describe('incidentSearch', () => {
+  it('encodes the filters the edge takes and leaves out the empty ones', () => {
+    expect(incidentSearch({})).toBe('');
+    expect(
+      incidentSearch({ mcp: 'pay_*,search', state: 'open', limit: 50, next: '17:a@1-0' }),
+    ).toBe('?mcp=pay_*%2Csearch&state=open&limit=50&next=17%3Aa%401-0');
+    expect(incidentSearch({ mcp: '', min_duration: 0 })).toBe('?min_duration=0');
   });
 });
