@@ -386,7 +386,7 @@ describe('uptime history in Chromium against the real edge', () => {
       await page.click('[data-incidents-csv]');
       const file = await download;
       expect(file.suggestedFilename()).toMatch(/^beacon-incidents-\d{4}-\d{2}-\d{2}\.csv$/);
-      const csv = await readFile((await file.path())!, 'utf8');
+      const csv = await readFile(await file.path(), 'utf8');
       const lines = csv.trim().split('\r\n');
       expect(lines).toHaveLength(3); // header + the two pay_* incidents
       expect(csv).toContain('pay_api@100-0');
