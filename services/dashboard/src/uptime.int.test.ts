@@ -400,4 +400,49 @@ describe('uptime history in Chromium against the real edge', () => {
       await page.close();
     }
   }, 120_000);
+
+  it('pages through many incidents with Load more, in order, without duplicates', async () => {
+    // 60 one-minute incidents of an MCP no longer in the fleet (history outlives registration).
+    const keys = keyspace({ prefix: stack.prefix });
+    const pipe = redis.pipeline();
+    const start0 = today - 2 * DAY_MS;
+    for (let n = 0; n < 60; n++) {
+      const at = start0 + n * 10 * 60_000;
+      const i = incident({
+        id: `bulk_api@${1000 + n}-0`,
+        mcp_name: 'bulk_api',
+        started_at: new Date(at).toISOString(),
+        ended_at: new Date(at + 60_000).toISOString(),
+        duration_s: 60,
+        state: 'resolved',
+        end_reason: 'recovered',
+      });
+      pipe.hset(keys.uptime(UPTIME_KEY.incident), i.id, JSON.stringify(i));
+      pipe.zadd(keys.uptime(UPTIME_KEY.incidents), at, i.id);
+      pipe.zadd(keys.uptime(UPTIME_KEY.incidentsOf('bulk_api')), at, i.id);
+    }
+    await pipe.exec();
+    const { page, errors } = await open('cards');
+    try {
+      await page.click('[data-page="incidents"]');
+      await page.fill('.incident-filters input[name="mcp"]', 'bulk_*');
+      await page.click('.incident-filters button[type="submit"]');
+      const rows = page.locator('.incidents-page tbody tr');
+      await waitFor(async () => (await rows.count()) === 50, {
+        timeoutMs: 20_000,
+        message: 'the first page of 50',
+      });
+      await page.click('[data-load-more]');
+      await waitFor(async () => (await rows.count()) === 60, {
+        timeoutMs: 20_000,
+        message: 'all 60 after Load more',
+      });
+      const ids = await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute('data-incident')));
+      expect(ids).toEqual(Array.from({ length: 60 }, (_, n) => `bulk_api@${1059 - n}-0`));
+      expect(await page.locator('[data-load-more]').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });
