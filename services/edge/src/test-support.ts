@@ -9,7 +9,10 @@ import {
   SilencesResponse,
   EventsBackwardResponse,
   EventsForwardResponse,
+  FleetUptimeResponse,
+  IncidentsResponse,
   McpListResponse,
+  UptimeResponse,
   SessionResponse,
   type McpStatus,
 } from '@beacon/protocol';
@@ -60,8 +63,18 @@ export function restContract(
       return SilencesResponse;
     case '/api/alerts/history':
       return HistoryResponse;
-    default:
+    case '/api/uptime':
+      return FleetUptimeResponse;
+    case '/api/incidents':
+      return IncidentsResponse;
+    default: {
+      const parts = url.pathname.split('/');
+      if (parts.length === 5 && parts[1] === 'api' && parts[2] === 'mcps') {
+        if (parts[4] === 'uptime') return UptimeResponse;
+        if (parts[4] === 'incidents') return IncidentsResponse;
+      }
       return null;
+    }
   }
 }
 
