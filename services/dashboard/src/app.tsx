@@ -361,6 +361,11 @@ function Dashboard({
       ) : (
         <main className="main">
           <section className="fleet" aria-label="Fleet" id="fleet" tabIndex={-1}>
+            {uptime.error !== null ? (
+              <p className="notice uptime-error" role="status">
+                Uptime figures unavailable: {uptime.error}
+              </p>
+            ) : null}
             {wall ? null : (
               <Toolbar
                 filter={filter}
