@@ -445,4 +445,38 @@ describe('uptime history in Chromium against the real edge', () => {
       await page.close();
     }
   }, 120_000);
+
+  it('refreshes the badges every minute', async () => {
+    const page = await browser.newPage();
+    const { errors } = watchConsole(page);
+    try {
+      // Fake timers in the page, time still flowing: fast-forward to the next refresh.
+      await page.clock.install();
+      await page.addInitScript(() => localStorage.setItem('beacon.view', 'cards'));
+      await page.goto(`${stack.baseUrl}/?token=${await stack.token('viewer', 'uptime-viewer')}`);
+      const scope = '.card[data-mcp="ledger"]';
+      await page.waitForSelector(scope, { timeout: 30_000 });
+      expect(await badgeText(page, scope, '24h')).toBe('—');
+      // ledger reports again: one healthy hour, now.
+      const keys = keyspace({ prefix: stack.prefix });
+      await redis.hset(
+        keys.uptime(UPTIME_KEY.hours('ledger', dayKey(currentHour))),
+        hourField(currentHour),
+        encodeBucket(hour(0)),
+      );
+      await page.clock.fastForward('01:01');
+      await waitFor(
+        async () =>
+          (await page.textContent(`${scope} [data-uptime="24h"] .uptime-value`)) === '100 %',
+        {
+          timeoutMs: 20_000,
+          message: 'the 24 h badge refreshed',
+        },
+      );
+      expect(await badgeText(page, scope, '30d')).toBe('99.95 %');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 });
