@@ -9,18 +9,17 @@ import {
   addTime,
   dayKey,
   dayStart,
-  decodeBucket,
   emptyBucket,
   figuresOf,
   hourField,
   hourStart,
-  mergeBucket,
   type Bucket,
   type Incident,
   type UptimeBucket,
   type UptimeState,
   type UptimeWindow,
 } from '@beacon/protocol';
+import { mergeEncoded } from './bucket-merge.js';
 
 /** One point of the series: [start, end), within the window. */
 export interface Slot {
@@ -112,13 +111,7 @@ export function foldWindow(plan: WindowPlan, reads: WindowReads, withSlots: bool
   let bad = 0;
   const add = (raw: string | null | undefined, slot: number): void => {
     if (raw === null || raw === undefined) return;
-    const b = decodeBucket(raw);
-    if (b === null) {
-      bad++;
-      return;
-    }
-    mergeBucket(total, b);
-    if (withSlots) mergeBucket(slots[slot]!, b);
+    if (!mergeEncoded(total, raw, withSlots ? slots[slot] : undefined)) bad++;
   };
   for (let i = 0; i < plan.days.length; i++) add(reads.days[i], plan.daySlots[i]!);
   for (let g = 0; g < plan.hours.length; g++) {
