@@ -13,7 +13,11 @@ import {
   type AlertRule,
   type Silence,
   EventsBackwardResponse,
+  FleetUptimeResponse,
+  IncidentsResponse,
   McpListResponse,
+  UptimeResponse,
+  type UptimeWindow,
   ProbeNowResponse,
   SessionResponse,
   type EventsBackwardResponse as EventsPage,
@@ -59,6 +63,47 @@ export interface Api {
   probe(name: string): Promise<ProbeNowResponse>;
   fleet(): Promise<McpStatus[]>;
   alerts: AlertsApi;
+  uptime: UptimeApi;
+}
+
+/** Incident list filters, as `/api/incidents` takes them (all optional). */
+export interface IncidentQuery {
+  /** Comma-separated MCP name globs. */
+  readonly mcp?: string;
+  readonly state?: 'open' | 'resolved';
+  readonly from?: string;
+  readonly to?: string;
+  readonly min_duration?: number;
+  readonly limit?: number;
+  /** The previous page's `next` (the edge's cursor). */
+  readonly next?: string;
+}
+
+/** Uptime history and incidents (`/api/uptime`, `/api/mcps/:name/uptime`, `/api/incidents`). */
+export interface UptimeApi {
+  fleet(window: UptimeWindow): Promise<FleetUptimeResponse>;
+  mcp(name: string, window: UptimeWindow): Promise<UptimeResponse>;
+  incidents(query: IncidentQuery): Promise<IncidentsResponse>;
+  /** The incidents of one MCP, newest first. */
+  incidentsOf(name: string, limit: number): Promise<IncidentsResponse>;
+  /**
+   * The same list as CSV (`Accept: text/csv`), for a download: pages of CSV_PAGE followed through
+   * the edge's `x-beacon-next` header, CSV_PAGES at most, one header line.
+   */
+  incidentsCsv(query: IncidentQuery): Promise<Blob>;
+}
+
+export const CSV_PAGE = 1_000;
+export const CSV_PAGES = 20;
+
+export function incidentSearch(query: IncidentQuery): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === '') continue;
+    q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s === '' ? '' : `?${s}`;
 }
 
 export type AlertKind = 'channels' | 'rules' | 'silences';
@@ -90,8 +135,13 @@ async function errorMessage(res: Response): Promise<string> {
 }
 
 export function createApi(base: string, getToken: () => string | null): Api {
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    accept = 'application/json',
+  ): Promise<Response> => {
+    const headers: Record<string, string> = { accept };
     const token = getToken();
     if (token !== null) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -106,6 +156,10 @@ export function createApi(base: string, getToken: () => string | null): Api {
       throw new ApiError(0, `edge unreachable: ${String(error)}`);
     }
     if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
+    return res;
+  };
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await send(method, path, body);
     if (res.status === 204) return null;
     return res.json();
   };
@@ -149,8 +203,32 @@ export function createApi(base: string, getToken: () => string | null): Api {
     },
   };
 
+  const uptime: UptimeApi = {
+    fleet: (window) => read(FleetUptimeResponse, `/api/uptime?window=${window}`),
+    mcp: (name, window) =>
+      read(UptimeResponse, `/api/mcps/${encodeURIComponent(name)}/uptime?window=${window}`),
+    incidents: (query) => read(IncidentsResponse, `/api/incidents${incidentSearch(query)}`),
+    incidentsOf: (name, limit) =>
+      read(IncidentsResponse, `/api/mcps/${encodeURIComponent(name)}/incidents?limit=${limit}`),
+    async incidentsCsv(query) {
+      const parts: string[] = [];
+      let next: string | undefined;
+      for (let page = 0; page < CSV_PAGES; page++) {
+        const q = { ...query, limit: CSV_PAGE, ...(next === undefined ? {} : { next }) };
+        const res = await send('GET', `/api/incidents${incidentSearch(q)}`, undefined, 'text/csv');
+        const text = await res.text();
+        // Every page starts with the header line; keep the first page's only.
+        parts.push(page === 0 ? text : text.slice(text.indexOf('\n') + 1));
+        next = res.headers.get('x-beacon-next') ?? undefined;
+        if (next === undefined || next === '') break;
+      }
+      return new Blob(parts, { type: 'text/csv' });
+    },
+  };
+
   return {
     alerts,
+    uptime,
     async session() {
       return SessionResponse.parse(await call('GET', '/api/session'));
     },

@@ -10,11 +10,13 @@ import { DemoPanel } from './components/demo-panel.js';
 import { Detail } from './components/detail.js';
 import { FleetCards } from './components/fleet-cards.js';
 import { FleetTable } from './components/fleet-table.js';
+import { IncidentsPage } from './components/incidents-page.js';
 import { Login } from './components/login.js';
 import { McpForm } from './components/mcp-form.js';
 import { SummaryBar } from './components/summary-bar.js';
 import { Timeline } from './components/timeline.js';
 import { Toolbar } from './components/toolbar.js';
+import { useFleetUptime } from './components/uptime-badges.js';
 import { demoControlUrl, useDemo } from './demo.js';
 import { exposeDiagnostics } from './diagnostics.js';
 import {
@@ -208,12 +210,18 @@ function Dashboard({
   const [demoOpen, setDemoOpen] = useState(false);
   // Alerting is fleet-wide: admins whose token is not limited to some MCPs (the edge refuses others).
   const alertsAllowed = admin && (session.mcps === null || session.mcps.includes('*'));
-  const [page, setPage] = useState<'fleet' | 'alerts'>('fleet');
+  const [page, setPage] = useState<'fleet' | 'alerts' | 'incidents'>('fleet');
   const alertChannels = useAlertChannels(api.alerts, alertsAllowed);
   const failingChannels = (alertChannels.channels ?? []).filter(
     (c) => channelState(c.status) === 'failing',
   ).length;
   const onAlerts = alertsAllowed && page === 'alerts';
+  const onIncidents = page === 'incidents';
+  const uptime = useFleetUptime(api.uptime);
+  const openMcp = useCallback((name: string) => {
+    setPage('fleet');
+    setSelected(name);
+  }, []);
 
   // `live.rows` is a new array exactly when some row changed (once per frame at most).
   const shown = useMemo(() => viewFleet(live.rows, deferredFilter), [live.rows, deferredFilter]);
@@ -256,11 +264,23 @@ function Dashboard({
             {live.lastError.message}
           </span>
         ) : null}
-        {alertsAllowed ? (
-          <nav className="tabs" aria-label="Pages">
-            <button type="button" aria-pressed={!onAlerts} onClick={() => setPage('fleet')}>
-              Fleet
-            </button>
+        <nav className="tabs" aria-label="Pages">
+          <button
+            type="button"
+            aria-pressed={!onAlerts && !onIncidents}
+            onClick={() => setPage('fleet')}
+          >
+            Fleet
+          </button>
+          <button
+            type="button"
+            aria-pressed={onIncidents}
+            onClick={() => setPage('incidents')}
+            data-page="incidents"
+          >
+            Incidents
+          </button>
+          {alertsAllowed ? (
             <button
               type="button"
               aria-pressed={onAlerts}
@@ -269,18 +289,18 @@ function Dashboard({
             >
               Alerts
             </button>
-            {failingChannels > 0 ? (
-              <button
-                type="button"
-                className="badge status-unhealthy"
-                data-failing-channels={failingChannels}
-                onClick={() => setPage('alerts')}
-              >
-                {failingChannels} alert channel{failingChannels === 1 ? '' : 's'} failing
-              </button>
-            ) : null}
-          </nav>
-        ) : null}
+          ) : null}
+          {alertsAllowed && failingChannels > 0 ? (
+            <button
+              type="button"
+              className="badge status-unhealthy"
+              data-failing-channels={failingChannels}
+              onClick={() => setPage('alerts')}
+            >
+              {failingChannels} alert channel{failingChannels === 1 ? '' : 's'} failing
+            </button>
+          ) : null}
+        </nav>
         <span className="spacer" />
         {admin ? (
           <button
@@ -325,7 +345,9 @@ function Dashboard({
         )}
       </header>
       <SummaryBar metrics={live.metrics} local={local} />
-      {onAlerts ? (
+      {onIncidents ? (
+        <IncidentsPage api={api.uptime} onOpenMcp={openMcp} />
+      ) : onAlerts ? (
         <AlertsPage
           api={api.alerts}
           channels={alertChannels.channels}
@@ -339,6 +361,11 @@ function Dashboard({
       ) : (
         <main className="main">
           <section className="fleet" aria-label="Fleet" id="fleet" tabIndex={-1}>
+            {uptime.error !== null ? (
+              <p className="notice uptime-error" role="status">
+                Uptime figures unavailable: {uptime.error}
+              </p>
+            ) : null}
             {wall ? null : (
               <Toolbar
                 filter={filter}
@@ -354,6 +381,7 @@ function Dashboard({
               <FleetTable
                 rows={shown}
                 selected={selected}
+                uptime={uptime.byName}
                 onOpen={open}
                 rowHeight={34}
                 sort={filter.sort}
@@ -364,8 +392,9 @@ function Dashboard({
               <FleetCards
                 rows={shown}
                 selected={selected}
+                uptime={uptime.byName}
                 onOpen={open}
-                cardHeight={wall ? 170 : 138}
+                cardHeight={wall ? 196 : 160}
                 minCardWidth={wall ? 300 : 240}
               />
             )}

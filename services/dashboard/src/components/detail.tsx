@@ -1,5 +1,5 @@
-// Per-MCP detail panel: current row, breaker numbers from the projection, latency chart and event
-// history (from `/api/events`, then extended live from the store), and admin actions for admins.
+// Per-MCP detail panel: current row, uptime history (90-day bar, latency history, incidents),
+// breaker numbers from the projection, live latency chart and event history (from `/api/events`, then extended live from the store), and admin actions for admins.
 import type { EventInfo } from '@beacon/client';
 import { compareOffsets, type McpStatus } from '@beacon/protocol';
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
@@ -12,6 +12,7 @@ import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
 import { mergeLatencyPoints, type LatencyPoint } from '../latency-points.js';
 import { LatencyChart } from './latency-chart.js';
+import { UptimeSection } from './uptime-section.js';
 
 const HISTORY_LIMIT = 500;
 /** Live events kept beyond the loaded history while the panel is open. */
@@ -228,8 +229,9 @@ export function Detail({
             <dt>Updated at offset</dt>
             <dd className="mono">{row.updated_offset ?? '—'}</dd>
           </dl>
+          <UptimeSection api={api.uptime} name={name} />
           <section aria-label="Latency">
-            <h3>Latency</h3>
+            <h3>Latency, live</h3>
             <LatencyChart points={points} />
           </section>
           <section aria-label="Circuit breaker">

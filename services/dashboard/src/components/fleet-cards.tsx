@@ -8,8 +8,16 @@ import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
 import { fleetItemData, NoMatches, type FleetItemProps } from './fleet-item.js';
 import { useListKeys } from './list-keys.js';
+import { UptimeBadges, type RowUptime } from './uptime-badges.js';
 
-const Card = memo(function Card({ row, index, selected, onOpen, onKeyDown }: FleetItemProps) {
+const Card = memo(function Card({
+  row,
+  index,
+  selected,
+  uptime,
+  onOpen,
+  onKeyDown,
+}: FleetItemProps) {
   return (
     <div
       role="listitem"
@@ -31,6 +39,9 @@ const Card = memo(function Card({ row, index, selected, onOpen, onKeyDown }: Fle
         <CircuitBadge circuit={row.circuit_state} />
         {row.auto_disabled ? <span className="chip">auto-disabled</span> : null}
         {!row.enabled && !row.auto_disabled ? <span className="chip">disabled</span> : null}
+      </div>
+      <div className="card-uptime">
+        <UptimeBadges uptime={uptime} />
       </div>
       <dl className="card-facts">
         <div>
@@ -62,12 +73,14 @@ const Card = memo(function Card({ row, index, selected, onOpen, onKeyDown }: Fle
 export function FleetCards({
   rows,
   selected,
+  uptime,
   onOpen,
   cardHeight,
   minCardWidth,
 }: {
   rows: readonly McpStatus[];
   selected: string | null;
+  uptime: ReadonlyMap<string, RowUptime>;
   onOpen: (name: string) => void;
   cardHeight: number;
   minCardWidth: number;
@@ -100,6 +113,7 @@ export function FleetCards({
               row={row}
               index={win.first * cols + i}
               selected={row.name === selected}
+              uptime={uptime.get(row.name)}
               onOpen={onOpen}
               onKeyDown={onKeyDown}
             />

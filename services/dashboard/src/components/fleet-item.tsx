@@ -3,12 +3,15 @@
 // message shown when filters leave nothing.
 import type { McpStatus } from '@beacon/protocol';
 import type { KeyboardEvent } from 'react';
+import type { RowUptime } from './uptime-badges.js';
 
 export interface FleetItemProps {
   readonly row: McpStatus;
   /** Position in the whole (filtered, sorted) fleet, not in the window. */
   readonly index: number;
   readonly selected: boolean;
+  /** Its 24 h / 30 d uptime figures (undefined until loaded). */
+  readonly uptime: RowUptime | undefined;
   readonly onOpen: (name: string) => void;
   readonly onKeyDown: (e: KeyboardEvent, index: number) => void;
 }

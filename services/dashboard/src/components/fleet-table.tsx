@@ -10,6 +10,7 @@ import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
 import { fleetItemData, NoMatches, type FleetItemProps } from './fleet-item.js';
 import { useListKeys } from './list-keys.js';
+import { UptimeBadge, type RowUptime } from './uptime-badges.js';
 
 /** Column headers; the sortable ones sort the fleet when activated. */
 const COLUMNS: readonly { label: string; sort?: SortKey }[] = [
@@ -17,13 +18,15 @@ const COLUMNS: readonly { label: string; sort?: SortKey }[] = [
   { label: 'Status', sort: 'severity' },
   { label: 'Circuit', sort: 'circuit' },
   { label: 'Latency', sort: 'latency' },
+  { label: 'Up 24 h' },
+  { label: 'Up 30 d' },
   { label: 'Tools' },
   { label: 'Last check', sort: 'checked' },
   { label: 'Failures', sort: 'failures' },
   { label: 'Last error' },
 ];
 
-const Row = memo(function Row({ row, index, selected, onOpen, onKeyDown }: FleetItemProps) {
+const Row = memo(function Row({ row, index, selected, uptime, onOpen, onKeyDown }: FleetItemProps) {
   return (
     <div
       role="row"
@@ -54,6 +57,12 @@ const Row = memo(function Row({ row, index, selected, onOpen, onKeyDown }: Fleet
       <span role="cell" className="num">
         {latency(row.latency_ms)}
       </span>
+      <span role="cell">
+        <UptimeBadge window="24h" figures={uptime?.day} compact />
+      </span>
+      <span role="cell">
+        <UptimeBadge window="30d" figures={uptime?.month} compact />
+      </span>
       <span role="cell" className="num">
         {row.tools_count ?? '—'}
       </span>
@@ -73,6 +82,7 @@ const Row = memo(function Row({ row, index, selected, onOpen, onKeyDown }: Fleet
 export function FleetTable({
   rows,
   selected,
+  uptime,
   onOpen,
   rowHeight,
   sort,
@@ -81,6 +91,7 @@ export function FleetTable({
 }: {
   rows: readonly McpStatus[];
   selected: string | null;
+  uptime: ReadonlyMap<string, RowUptime>;
   onOpen: (name: string) => void;
   rowHeight: number;
   sort: SortKey;
@@ -131,6 +142,7 @@ export function FleetTable({
                 row={row}
                 index={win.first + i}
                 selected={row.name === selected}
+                uptime={uptime.get(row.name)}
                 onOpen={onOpen}
                 onKeyDown={onKeyDown}
               />
