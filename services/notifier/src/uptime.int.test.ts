@@ -150,6 +150,8 @@ beforeAll(async () => {
       mcps: ['billing_mcp'],
       starts_at: at(silences[0]!.from),
       ends_at: at(silences[0]!.to),
+      comment: 'maintenance',
+      tags: [],
     },
   });
   expect(put).toMatchObject({ ok: true });

@@ -80,7 +80,7 @@ for (let t = start + 60_000, step = 0; t < Date.now() - H; t += EVERY * H, step+
       timestamp: at(t + i * 1_000),
       actor: 'registry',
       metadata: { error: step % 2 === 0 ? null : 'connection refused', reason: 'probe' },
-    } as LogEventInput);
+    });
     if (batch.length >= 1_000) await flush();
   }
 }
@@ -158,7 +158,8 @@ for (let i = 0; i < PROBES; i += 1_000) {
     );
   }
   const res = (await pipe.exec()) ?? [];
-  last = String(res.at(-1)?.[1] ?? last);
+  const id = res.at(-1)?.[1];
+  if (typeof id === 'string') last = id;
 }
 await waitFor(async () => (await position())[2] === last, {
   timeoutMs: 600_000,
