@@ -58,6 +58,8 @@ export class UptimeModel {
   readonly states = new Map<string, UptimeState>();
   readonly open = new Map<string, Incident>();
   changes: UptimeChanges = emptyChanges();
+  /** Hour buckets in `changes` (the projector commits early when a step grows large). */
+  pendingHours = 0;
 
   constructor(private readonly options: UptimeModelOptions) {}
 
@@ -73,6 +75,7 @@ export class UptimeModel {
   take(): UptimeChanges {
     const c = this.changes;
     this.changes = emptyChanges();
+    this.pendingHours = 0;
     return c;
   }
 
@@ -80,7 +83,10 @@ export class UptimeModel {
     let perMcp = this.changes.hours.get(mcp);
     if (perMcp === undefined) this.changes.hours.set(mcp, (perMcp = new Map<number, Bucket>()));
     let b = perMcp.get(hour);
-    if (b === undefined) perMcp.set(hour, (b = emptyBucket()));
+    if (b === undefined) {
+      perMcp.set(hour, (b = emptyBucket()));
+      this.pendingHours++;
+    }
     return b;
   }
 

@@ -229,16 +229,13 @@ export function createUptimeProjector(o: {
       await refreshSilences();
       let to: UptimePosition = pos;
       const events = await log.replay(pos.log, BATCH);
-      let hoursPending = 0;
       for (const e of events) {
         if (compareOffsets(e.offset, to.log) <= 0) continue;
         model.event(e);
         metrics.events.inc();
         to = { ...to, log: e.offset };
         worked = true;
-        hoursPending = 0;
-        for (const h of model.changes.hours.values()) hoursPending += h.size;
-        if (hoursPending > MAX_HOURS_PER_WRITE) {
+        if (model.pendingHours > MAX_HOURS_PER_WRITE) {
           await commit(model.take(), to, await redisNow());
           pos = to;
         }
