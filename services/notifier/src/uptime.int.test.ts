@@ -281,15 +281,19 @@ describe('uptime rollups from the log', () => {
 
   it('survives a Redis restart: the position and buckets come back, nothing is counted twice', async () => {
     await redis.restart();
+    // Stamped ahead: such an event counts from when Redis appended it (see eventTime), which is
+    // after anything the projector credited before it, whenever the append gets through.
+    const ahead = (s: 'healthy' | 'unhealthy') => st('billing_mcp', Date.now() + H, s);
     await waitFor(
       () =>
         bus.log
-          .append(st('billing_mcp', Date.now(), 'unhealthy'))
+          .append(ahead('unhealthy'))
           .then(() => true)
           .catch(() => false),
       { timeoutMs: 20_000, message: 'an append after the restart' },
     );
-    await bus.log.append(st('billing_mcp', Date.now(), 'healthy'));
+    await new Promise((r) => setTimeout(r, 50));
+    await bus.log.append(ahead('healthy'));
     await settled();
     expect(await expectOracle()).toBe(42);
   }, 90_000);
@@ -298,7 +302,7 @@ describe('uptime rollups from the log', () => {
     const before = await storedHours(bus.redis, key, 'fleet_7');
     const since = (await states()).get('fleet_7')!.since;
     await bus.redis.del(key(UPTIME_KEY.position));
-    await bus.log.append(st('search_mcp', Date.now(), 'healthy'));
+    await bus.log.append(st('search_mcp', Date.now() + H, 'healthy'));
     await settled();
     const after = await storedHours(bus.redis, key, 'fleet_7');
     for (const [h, b] of before) {
@@ -316,7 +320,15 @@ describe('uptime rollups from the log', () => {
     procs.push(await startNotifier(redis.url, prefix, 'u3', { BEACON_UPTIME_TICK_MS: '3600000' }));
     await procs[1]!.kill('SIGKILL');
     await procs[2]!.waitForLine(/uptime projector active/, 15_000);
-    await bus.log.append(st('fleet_3', Date.now(), 'healthy'));
+    await bus.log.append(st('fleet_3', Date.now() + H, 'healthy'));
+    // A probe result in the corrupt hour: its bucket is read (garbage → empty) and rewritten.
+    const probe = { mcp_name: 'fleet_3', ok: true, outcome: 'success', status: 'healthy' };
+    await bus.redis.xadd(
+      bus.log.keys.probes,
+      '*',
+      'p',
+      JSON.stringify({ ...probe, latency_ms: 5, error: null, tools_count: 1, at: now }),
+    );
     await settled();
     expect((await states()).get('fleet_3')?.category).toBe('healthy');
     const stored = await bus.redis.hget(hourKey, hourField(now));

@@ -19,6 +19,8 @@ const { values } = parseArgs({
     days: { type: 'string', default: '90' },
     'every-hours': { type: 'string', default: '6' },
     probes: { type: 'string', default: '200000' },
+    /** Redis hash-max-listpack-value (infra/redis/redis.conf sets 128; Redis's default is 64). */
+    'listpack-value': { type: 'string', default: '64' },
   },
 });
 const int = (v: string | undefined, name: string): number => {
@@ -42,8 +44,10 @@ function cpuMs(pid: number): number {
 }
 
 const redis = await startRedis({ private: true });
+const LISTPACK = int(values['listpack-value'], 'listpack-value');
 const prefix = uniquePrefix('bench-uptime');
 const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+await conn.config('SET', 'hash-max-listpack-value', String(LISTPACK));
 const log = createEventLog(conn, { prefix });
 const key = (s: string): string => log.keys.uptime(s);
 const names = Array.from({ length: MCPS }, (_, i) => `svc_${String(i).padStart(4, '0')}`);
@@ -190,7 +194,7 @@ const daysBytes = (await conn.call('MEMORY', 'USAGE', key(UPTIME_KEY.days(names[
 const info = await conn.info('memory');
 const used = /used_memory:(\d+)/.exec(info)?.[1];
 out(
-  `memory: ${hourKeys} hour keys (one per MCP and day) ≈ ${Math.round(sampledBytes / Math.max(1, sampled))} B each → ≈ ${((hourKeys * sampledBytes) / Math.max(1, sampled) / 1048576).toFixed(0)} MiB; days hash ≈ ${daysBytes} B per MCP; Redis used_memory ${(Number(used) / 1048576).toFixed(0)} MiB in all (log included)`,
+  `memory: ${hourKeys} hour keys (one per MCP and day) ≈ ${Math.round(sampledBytes / Math.max(1, sampled))} B each → ≈ ${((hourKeys * sampledBytes) / Math.max(1, sampled) / 1048576).toFixed(0)} MiB; days hash ≈ ${daysBytes} B per MCP (hash-max-listpack-value ${LISTPACK}); Redis used_memory ${(Number(used) / 1048576).toFixed(0)} MiB in all (log included)`,
 );
 
 // ---- a rebuild from the log -----------------------------------------------------------------

@@ -227,6 +227,9 @@ export function createUptimeProjector(o: {
     while (!signal.aborted) {
       let worked = false;
       await refreshSilences();
+      // Redis's clock before the log is read: every event this round does not see is appended
+      // after it, so advancing to it never credits time past an event still to come.
+      const now = await redisNow();
       let to: UptimePosition = pos;
       const events = await log.replay(pos.log, BATCH);
       for (const e of events) {
@@ -247,7 +250,6 @@ export function createUptimeProjector(o: {
         to = { ...to, probes: probes.last };
         worked = true;
       }
-      const now = await redisNow();
       // Only once caught up with the log: advancing past a backlog would clamp its events.
       const caughtUp = events.length < BATCH;
       if (caughtUp && now - lastAdvance >= settings.tickMs) {
