@@ -1,4 +1,4 @@
-// `pnpm bench:uptime [-- --mcps 1000 --days 90 --requests 200 --fleet-requests 30]`: a benchmark
+// `pnpm bench:uptime [-- --mcps 1000 --days 90 --requests 200 --fleet-requests 30 --listpack-value 128]`: a benchmark
 // program, not a test. Starts a private redis-server, registers the fleet, seeds the uptime
 // projector's keys (hourly and daily buckets for every MCP and day, a state per MCP, a few
 // incidents each; pipelined), starts an edge process and prints p50/p99/max latency of
@@ -37,6 +37,8 @@ const mcps = Math.max(1, Math.floor(num(f, 'mcps', 1000)));
 const days = Math.max(2, Math.floor(num(f, 'days', 90)));
 const requests = Math.max(1, Math.floor(num(f, 'requests', 200)));
 const fleetRequests = Math.max(1, Math.floor(num(f, 'fleet-requests', 30)));
+/** Redis hash-max-listpack-value: infra/redis/redis.conf sets 128; Redis's default is 64. */
+const listpackValue = Math.max(1, Math.floor(num(f, 'listpack-value', 128)));
 
 /** A plausible hour: mostly healthy, a short outage now and then, probes every 10 s. */
 function hourBucket(m: number, h: number): Bucket {
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
   const redis = new Redis(redisHandle.url, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
   try {
+    await redis.config('SET', 'hash-max-listpack-value', String(listpackValue));
+    out(`hash-max-listpack-value ${listpackValue}`);
     const prefix = uniquePrefix('bench-uptime');
     const log = createEventLog(redis, { prefix });
     await ensureFleet(log, mcps);
