@@ -30,7 +30,7 @@ import { commandError, type CommandBus } from './commands.js';
 import { isSealedCursor, type CursorCodec } from './cursors.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
-import { json, JSON_TYPE, misdirectedReply, send, type Reply, type RequestInfo } from './http.js';
+import { json, JSON_TYPE, misdirectedReply, send, type Reply } from './http.js';
 import { createHistory } from './history.js';
 import { rowsOf, scopedMetrics } from './scoped-metrics.js';
 import type { Mirror } from './mirror.js';
