@@ -28,4 +28,5 @@ export { containerRuntimeAvailable } from './container-runtime.js';
 export { startTcpGate, type TcpGate } from './tcp-gate.js';
 export { BudgetExceeded, sloRun, withinBudget } from './budget.js';
 export { redisCommand, pingOk } from './resp.js';
+export { incidentBetween, incidentFixture } from './incidents.js';
 export * from '@beacon/mcp-fixtures';

@@ -26,7 +26,7 @@ import {
   type LogEventInput,
   type UptimeState,
 } from '@beacon/protocol';
-import { waitFor } from '@beacon/testing';
+import { incidentFixture, waitFor } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,26 +75,8 @@ function hourOf(mcp: string, daysAgo: number, h: number): Bucket | null {
 
 const MCPS = ['ledger', 'pay_api', 'search'] as const;
 
-function incident(
-  over: Partial<Incident> & Pick<Incident, 'id' | 'mcp_name' | 'started_at'>,
-): Incident {
-  return {
-    ended_at: null,
-    duration_s: 0,
-    state: 'open',
-    end_reason: null,
-    statuses: ['unhealthy'],
-    first_error: null,
-    health_reason: null,
-    circuit_openings: 0,
-    auto_disabled: false,
-    actions: [],
-    ...over,
-  };
-}
-
 const INCIDENTS: Incident[] = [
-  incident({
+  incidentFixture({
     id: 'pay_api@100-0',
     mcp_name: 'pay_api',
     started_at: new Date(today - 45 * DAY_MS + 10 * HOUR_MS).toISOString(),
@@ -116,7 +98,7 @@ const INCIDENTS: Incident[] = [
       },
     ],
   }),
-  incident({
+  incidentFixture({
     id: 'pay_api@50-0',
     mcp_name: 'pay_api',
     started_at: new Date(today - 70 * DAY_MS).toISOString(),
@@ -128,7 +110,7 @@ const INCIDENTS: Incident[] = [
     first_error: 'socket hang up',
     circuit_openings: 1,
   }),
-  incident({
+  incidentFixture({
     id: 'ledger@900-0',
     mcp_name: 'ledger',
     started_at: new Date(now - 5 * 60_000).toISOString(),
@@ -410,7 +392,7 @@ describe('uptime history in Chromium against the real edge', () => {
     const start0 = today - 2 * DAY_MS;
     for (let n = 0; n < 60; n++) {
       const at = start0 + n * 10 * 60_000;
-      const i = incident({
+      const i = incidentFixture({
         id: `bulk_api@${1000 + n}-0`,
         mcp_name: 'bulk_api',
         started_at: new Date(at).toISOString(),

@@ -25,12 +25,12 @@ import {
   type Authenticator,
   type Principal,
 } from './auth.js';
-import { createApiRoutes } from './api-routes.js';
+import { createApiRoutes, mcpInPath } from './api-routes.js';
 import { commandError, type CommandBus } from './commands.js';
 import { isSealedCursor, type CursorCodec } from './cursors.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
-import { json, JSON_TYPE, misdirectedReply, send, type Reply, type RequestInfo } from './http.js';
+import { json, JSON_TYPE, misdirectedReply, send, type Reply } from './http.js';
 import { createHistory } from './history.js';
 import { rowsOf, scopedMetrics } from './scoped-metrics.js';
 import type { Mirror } from './mirror.js';
@@ -92,18 +92,6 @@ export function mountAdmin(deps: AdminDeps): void {
     send(res, { aborted: false, done: false }, misdirectedReply(host));
     return true;
   };
-
-  function nameParam(info: RequestInfo, p: Principal): string {
-    let raw = info.params[0] ?? '';
-    try {
-      raw = decodeURIComponent(raw);
-    } catch {
-      throw new BeaconError('invalid', 'MCP name is not valid URL encoding');
-    }
-    const name = parseOrThrow(McpName, raw, 'MCP name');
-    if (!p.filter(name)) throw new BeaconError('not_found', `MCP ${name} not found`);
-    return name;
-  }
 
   function mayWrite(p: Principal, name: string): void {
     requireAdmin(p);
@@ -170,7 +158,7 @@ export function mountAdmin(deps: AdminDeps): void {
     route(1, false, async (info) => {
       const p = await principalOf(info);
       requireReady();
-      const name = nameParam(info, p);
+      const name = mcpInPath(info, p);
       const row = mirror.rowJson(name);
       if (row === undefined) throw new BeaconError('not_found', `MCP ${name} not found`);
       return json(200, row);
@@ -202,7 +190,7 @@ export function mountAdmin(deps: AdminDeps): void {
     route(1, true, async (info, b) => {
       const p = await principalOf(info);
       requireAdmin(p);
-      const name = nameParam(info, p);
+      const name = mcpInPath(info, p);
       mayWrite(p, name);
       const patch = parseOrThrow(McpConfigPatch, body(b, info), 'MCP update');
       const keys = Object.keys(patch);
@@ -222,7 +210,7 @@ export function mountAdmin(deps: AdminDeps): void {
     route(1, false, async (info) => {
       const p = await principalOf(info);
       requireAdmin(p);
-      const name = nameParam(info, p);
+      const name = mcpInPath(info, p);
       mayWrite(p, name);
       return answer(await commands.registry({ type: 'remove', name }, p.sub), 200, name);
     }),
@@ -234,7 +222,7 @@ export function mountAdmin(deps: AdminDeps): void {
     route(1, true, async (info, b) => {
       const p = await principalOf(info);
       requireAdmin(p);
-      const name = nameParam(info, p);
+      const name = mcpInPath(info, p);
       mayWrite(p, name);
       if (b !== null && b.length > 0) parseOrThrow(ProbeBody, body(b, info), 'probe request');
       // The registry may wait for a probe in flight, then runs its own: up to two MCP timeouts.
@@ -259,7 +247,7 @@ export function mountAdmin(deps: AdminDeps): void {
     route(1, true, async (info, b) => {
       const p = await principalOf(info);
       requireAdmin(p);
-      const name = nameParam(info, p);
+      const name = mcpInPath(info, p);
       mayWrite(p, name);
       const { action } = parseOrThrow(CircuitBody, body(b, info), 'circuit action');
       return answer(await commands.breaker({ type: action, name }, p.sub), 200, name);

@@ -1,7 +1,8 @@
 // What every /api route of the edge shares: CORS for allowed origins, the Host policy, the status
-// metric, the body limit, and the caller from `Authorization: Bearer` (origin checked first).
-// admin.ts (fleet API) and alerts-api.ts (alerting API) mount their routes with it.
-import { BeaconError } from '@beacon/protocol';
+// metric, the body limit, the caller from `Authorization: Bearer` (origin checked first), and the
+// MCP named in the path. admin.ts (fleet API), alerts-api.ts (alerting API) and uptime-api.ts
+// (uptime history) mount their routes with it.
+import { BeaconError, McpName, parseOrThrow } from '@beacon/protocol';
 import type { Logger } from 'pino';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { ANONYMOUS, originAllowed, type Authenticator, type Principal } from './auth.js';
@@ -61,4 +62,20 @@ export function createApiRoutes(deps: ApiRoutesDeps): ApiRoutes {
     },
     body: (b, info) => parseJsonBody(b ?? Buffer.alloc(0), info.header('content-type')),
   };
+}
+
+/**
+ * The MCP named in the first path parameter: URL-decoded and validated (400 naming it), and 404 —
+ * the same answer as for an MCP that does not exist — when the caller's token does not cover it.
+ */
+export function mcpInPath(info: RequestInfo, p: Principal): string {
+  let raw = info.params[0] ?? '';
+  try {
+    raw = decodeURIComponent(raw);
+  } catch {
+    throw new BeaconError('invalid', 'MCP name is not valid URL encoding');
+  }
+  const name = parseOrThrow(McpName, raw, 'MCP name');
+  if (!p.filter(name)) throw new BeaconError('not_found', `MCP ${name} not found`);
+  return name;
 }

@@ -22,6 +22,7 @@ import {
   type Incident,
   type UptimeResponse,
 } from '@beacon/protocol';
+import { incidentBetween } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registration } from './bench/seed.js';
 import {
@@ -64,33 +65,10 @@ const sumOf = (from: number, to: number, f: (h: number) => Bucket): Bucket => {
   return total;
 };
 
-const inc = (
-  mcp: string,
-  n: number,
-  start: number,
-  end: number | null,
-  extra: Partial<Incident> = {},
-): Incident => ({
-  id: `${mcp}@${n}-0`,
-  mcp_name: mcp,
-  started_at: new Date(start).toISOString(),
-  ended_at: end === null ? null : new Date(end).toISOString(),
-  duration_s: end === null ? 0 : (end - start) / 1000,
-  state: end === null ? 'open' : 'resolved',
-  end_reason: end === null ? null : 'recovered',
-  statuses: ['unhealthy'],
-  first_error: null,
-  health_reason: null,
-  circuit_openings: 0,
-  auto_disabled: false,
-  actions: [],
-  ...extra,
-});
-
-const A1 = inc(A, 1, E - 26 * HOUR_MS, E - 23 * HOUR_MS);
-const A2 = inc(A, 2, E - 5 * HOUR_MS, E - 4.5 * HOUR_MS);
-const A3 = inc(A, 3, E - 40 * DAY_MS, E - 40 * DAY_MS + HOUR_MS);
-const B0 = inc(B, 1, E - 10 * DAY_MS, E - 10 * DAY_MS + 600_000, {
+const A1 = incidentBetween(A, 1, E - 26 * HOUR_MS, E - 23 * HOUR_MS);
+const A2 = incidentBetween(A, 2, E - 5 * HOUR_MS, E - 4.5 * HOUR_MS);
+const A3 = incidentBetween(A, 3, E - 40 * DAY_MS, E - 40 * DAY_MS + HOUR_MS);
+const B0 = incidentBetween(B, 1, E - 10 * DAY_MS, E - 10 * DAY_MS + 600_000, {
   first_error: '=cmd|"/c calc"!A1',
   actions: [
     {
@@ -107,11 +85,11 @@ const B0 = inc(B, 1, E - 10 * DAY_MS, E - 10 * DAY_MS + 600_000, {
     },
   ],
 });
-const B1 = inc(B, 2, E - 3 * HOUR_MS, null, { statuses: ['disconnected'] });
-const C1 = inc('billing-api', 1, E - 2 * HOUR_MS, E - HOUR_MS, {
+const B1 = incidentBetween(B, 2, E - 3 * HOUR_MS, null, { statuses: ['disconnected'] });
+const C1 = incidentBetween('billing-api', 1, E - 2 * HOUR_MS, E - HOUR_MS, {
   first_error: 'boom, "quoted"\nline 2',
 });
-const D1 = inc('billing-db', 1, E - 2 * HOUR_MS, E - 1.5 * HOUR_MS);
+const D1 = incidentBetween('billing-db', 1, E - 2 * HOUR_MS, E - 1.5 * HOUR_MS);
 /** Every readable incident, newest first (same start: greater id first, as Redis orders). */
 const ALL = [D1, C1, B1, A2, A1, B0, A3];
 

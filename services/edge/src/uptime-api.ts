@@ -9,7 +9,6 @@
 import type { RedisClient } from '@beacon/event-log';
 import {
   BeaconError,
-  McpName,
   UptimeWindow,
   figuresOf,
   nameFilter,
@@ -23,7 +22,7 @@ import {
 import type { Logger } from 'pino';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
-import { createApiRoutes } from './api-routes.js';
+import { createApiRoutes, mcpInPath } from './api-routes.js';
 import { isScoped, type Authenticator, type Principal } from './auth.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { HostPolicy } from './hosts.js';
@@ -139,16 +138,10 @@ export function mountUptimeApi(deps: UptimeApiDeps): void {
 
   /** The MCP in the path, visible to the token and registered or with history; else 404. */
   async function mcpParam(info: RequestInfo, p: Principal): Promise<string> {
-    let raw = info.params[0] ?? '';
-    try {
-      raw = decodeURIComponent(raw);
-    } catch {
-      throw new BeaconError('invalid', 'MCP name is not valid URL encoding');
+    const name = mcpInPath(info, p);
+    if (mirror.row(name) === undefined && !(await reader.hasHistory(name))) {
+      throw new BeaconError('not_found', `MCP ${name} not found`);
     }
-    const name = parseOrThrow(McpName, raw, 'MCP name');
-    const missing = new BeaconError('not_found', `MCP ${name} not found`);
-    if (!p.filter(name)) throw missing;
-    if (mirror.row(name) === undefined && !(await reader.hasHistory(name))) throw missing;
     return name;
   }
 

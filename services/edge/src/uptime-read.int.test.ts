@@ -2,7 +2,7 @@
 // among many gives short (even empty) pages whose `next` still reaches every match once, in
 // order; incidents that started before `from` and reach into it come after the rest.
 import { HOUR_MS, UPTIME_KEY, keyspace, nameFilter, type Incident } from '@beacon/protocol';
-import { startRedis, uniquePrefix, type RedisHandle } from '@beacon/testing';
+import { incidentBetween, startRedis, uniquePrefix, type RedisHandle } from '@beacon/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUptimeReader, type IncidentQuery } from './uptime-read.js';
@@ -13,22 +13,6 @@ const keys = keyspace({ prefix: uniquePrefix('uptime-read') });
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const skipped: string[] = [];
 
-const incident = (mcp: string, n: number, start: number, end: number | null): Incident => ({
-  id: `${mcp}@${n}-0`,
-  mcp_name: mcp,
-  started_at: new Date(start).toISOString(),
-  ended_at: end === null ? null : new Date(end).toISOString(),
-  duration_s: end === null ? 0 : (end - start) / 1000,
-  state: end === null ? 'open' : 'resolved',
-  end_reason: end === null ? null : 'recovered',
-  statuses: ['unhealthy'],
-  first_error: null,
-  health_reason: null,
-  circuit_openings: 0,
-  auto_disabled: false,
-  actions: [],
-});
-
 const all: Incident[] = [];
 
 beforeAll(async () => {
@@ -38,10 +22,10 @@ beforeAll(async () => {
   const k = (s: string) => keys.uptime(s);
   for (let i = 0; i < 60; i++) {
     const mcp = i % 20 === 7 ? 'm-b' : 'm-a';
-    all.push(incident(mcp, i, T0 + i * HOUR_MS, T0 + i * HOUR_MS + 600_000));
+    all.push(incidentBetween(mcp, i, T0 + i * HOUR_MS, T0 + i * HOUR_MS + 600_000));
   }
   // m-c: down since before everything, still open.
-  all.push(incident('m-c', 1, T0 - 10 * HOUR_MS, null));
+  all.push(incidentBetween('m-c', 1, T0 - 10 * HOUR_MS, null));
   for (const i of all) {
     const at = Date.parse(i.started_at);
     p.hset(k(UPTIME_KEY.incident), i.id, JSON.stringify(i));

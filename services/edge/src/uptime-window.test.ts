@@ -8,6 +8,7 @@ import {
   type Incident,
   type UptimeCategory,
 } from '@beacon/protocol';
+import { incidentFixture } from '@beacon/testing';
 import { describe, expect, it } from 'vitest';
 import { foldWindow, overlapping, planWindow, seriesOf } from './uptime-window.js';
 import { csvCell, prefersCsv } from './uptime-csv.js';
@@ -111,21 +112,14 @@ describe('foldWindow', () => {
 });
 
 describe('overlapping', () => {
-  const inc = (ended: string | null): Incident => ({
-    id: 'a@1-0',
-    mcp_name: 'a',
-    started_at: '2026-03-01T00:00:00.000Z',
-    ended_at: ended,
-    duration_s: 0,
-    state: ended === null ? 'open' : 'resolved',
-    end_reason: ended === null ? null : 'recovered',
-    statuses: ['unhealthy'],
-    first_error: null,
-    health_reason: null,
-    circuit_openings: 0,
-    auto_disabled: false,
-    actions: [],
-  });
+  const inc = (ended: string | null): Incident =>
+    incidentFixture({
+      id: 'a@1-0',
+      mcp_name: 'a',
+      started_at: '2026-03-01T00:00:00.000Z',
+      ended_at: ended,
+      ...(ended === null ? {} : { state: 'resolved', end_reason: 'recovered' }),
+    });
   const from = Date.parse('2026-03-02T00:00:00Z');
   it('adds the one before `from` only when it reaches into the window', () => {
     expect(overlapping(3, null, from)).toBe(3);

@@ -11,6 +11,7 @@ import { AdminActions } from './admin-actions.js';
 import { Ago } from './ago.js';
 import { CircuitBadge, StatusBadge } from './badges.js';
 import { mergeLatencyPoints, type LatencyPoint } from '../latency-points.js';
+import { settleInto } from '../settle.js';
 import { LatencyChart } from './latency-chart.js';
 import { UptimeSection } from './uptime-section.js';
 
@@ -88,18 +89,7 @@ export function useHistory(
         });
       }
     });
-    api.history(name, HISTORY_LIMIT).then(
-      (entries) => {
-        if (cancelled) return;
-        setLoaded(entries);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (cancelled) return;
-        setError(err instanceof Error ? err.message : String(err));
-        setLoading(false);
-      },
-    );
+    settleInto(api.history(name, HISTORY_LIMIT), () => cancelled, setLoaded, setError, setLoading);
     return () => {
       cancelled = true;
       off();

@@ -4,6 +4,7 @@
 import type { Incident } from '@beacon/protocol';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { IncidentQuery, UptimeApi } from '../api.js';
+import { settleInto } from '../settle.js';
 import { patternList } from '../uptime-view.js';
 import { IncidentsTable } from './incidents-table.js';
 
@@ -44,19 +45,16 @@ export function IncidentsPage({
   useEffect(() => {
     let cancelled = false;
     setLoading(true);
-    api.incidents(queryOf(filters)).then(
+    settleInto(
+      api.incidents(queryOf(filters)),
+      () => cancelled,
       (r) => {
-        if (cancelled) return;
         setIncidents(r.incidents);
         setNext(r.next);
         setError(null);
-        setLoading(false);
       },
-      (err: unknown) => {
-        if (cancelled) return;
-        setError(err instanceof Error ? err.message : String(err));
-        setLoading(false);
-      },
+      setError,
+      setLoading,
     );
     return () => {
       cancelled = true;
@@ -66,7 +64,9 @@ export function IncidentsPage({
   const loadMore = (): void => {
     if (next === null) return;
     setLoading(true);
-    api.incidents({ ...queryOf(filters), next }).then(
+    settleInto(
+      api.incidents({ ...queryOf(filters), next }),
+      () => false,
       (r) => {
         setIncidents((list) => {
           const seen = new Set(list.map((i) => i.id));
@@ -76,12 +76,9 @@ export function IncidentsPage({
           );
         });
         setNext(r.next);
-        setLoading(false);
       },
-      (err: unknown) => {
-        setError(err instanceof Error ? err.message : String(err));
-        setLoading(false);
-      },
+      setError,
+      setLoading,
     );
   };
 

@@ -1,7 +1,7 @@
 // The uptime projection without Redis: hour splitting, recurring maintenance windows, clocks
 // ahead, incidents (closing on recovery, disable and removal; who acted, capped), tags changing
 // which silences match, and that where time is cut changes no total.
-import { Silence, timeIn, type StoredEvent } from '@beacon/protocol';
+import { Silence, UPTIME_CATEGORIES, timeIn, type StoredEvent } from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
 import { UptimeModel } from './model.js';
 
@@ -35,15 +35,7 @@ const st = (name: string, status: string, at: number, metadata: Record<string, u
 function totals(model: UptimeModel, mcp: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const b of model.changes.hours.get(mcp)?.values() ?? []) {
-    for (const c of [
-      'healthy',
-      'unhealthy',
-      'disconnected',
-      'auto_disabled',
-      'inactive',
-      'unknown',
-      'maintenance',
-    ] as const) {
+    for (const c of UPTIME_CATEGORIES) {
       out[c] = (out[c] ?? 0) + timeIn(b, c);
     }
   }
