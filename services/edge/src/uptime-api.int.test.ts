@@ -409,6 +409,18 @@ describe('GET /api/uptime', () => {
     expect(rows.map((x) => x[0])).toEqual(['mcp_name', 'billing-api', 'billing-db']);
     expect(rows[0]!.at(-1)).toBe('incidents');
   });
+
+  it('a flood of distinct windows is answered or refused 503, never piled up or a 500', async () => {
+    const ends = Array.from({ length: 60 }, (_, i) => new Date(E - i * HOUR_MS).toISOString());
+    const answers = await Promise.all(
+      ends.map((end) => get(`/api/uptime?window=365d&end=${end}`, viewer)),
+    );
+    for (const a of answers) {
+      expect([200, 503]).toContain(a.status);
+      if (a.status === 503) expect(JSON.stringify(a.json)).toContain('retry in a moment');
+    }
+    expect((await get(`/api/uptime?window=24h&${endQ}`, viewer)).status).toBe(200);
+  });
 });
 
 describe('incidents', () => {

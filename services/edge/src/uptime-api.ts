@@ -48,6 +48,43 @@ export interface UptimeApiDeps {
   readonly now?: () => number;
 }
 
+/** Whole-fleet windows computed at once, and waiting behind them before a 503. */
+export const FLEET_CONCURRENCY = 2;
+export const FLEET_QUEUE = 8;
+
+/**
+ * Runs at most `limit` tasks at once; up to `queue` more wait their turn; beyond that a task is
+ * refused at once (BeaconError 'unavailable', a 503).
+ */
+export function createGate(
+  limit: number,
+  queue: number,
+): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  const done = (): void => {
+    running--;
+    waiting.shift()?.();
+  };
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= limit) {
+      if (waiting.length >= queue) {
+        throw new BeaconError(
+          'unavailable',
+          'too many uptime windows are being computed at once; retry in a moment',
+        );
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    running++;
+    try {
+      return await task();
+    } finally {
+      done();
+    }
+  };
+}
+
 /** Patterns in `?mcp=` at most, and characters per pattern (a token's claim allows 130). */
 export const MAX_QUERY_PATTERNS = 100;
 export const MAX_QUERY_PATTERN_LENGTH = 130;
@@ -202,6 +239,10 @@ export function mountUptimeApi(deps: UptimeApiDeps): void {
     readonly value: Promise<FleetWindow>;
   }
   const fleetCache = new Map<string, Cached>();
+  // Distinct windows (`end` values) are computed at most FLEET_CONCURRENCY at a time, with a
+  // short queue behind them; beyond it a request is refused 503, so a flood of distinct `end`s
+  // costs a bounded share of the edge, not its event loop.
+  const gate = createGate(FLEET_CONCURRENCY, FLEET_QUEUE);
   function fleetWindow(plan: WindowPlan, key: string): Promise<FleetWindow> {
     const t = now();
     const fresh = (c: Cached): boolean => !c.settled || t - c.at < deps.fleetCacheMs;
@@ -213,9 +254,11 @@ export function mountUptimeApi(deps: UptimeApiDeps): void {
     const entry: Cached = {
       at: t,
       settled: false,
-      value: reader
-        .windows(names, plan, false)
-        .then((ws) => ({ plan, rows: ws.map((w) => summaryOf(plan, w)) })),
+      value: gate(() =>
+        reader
+          .windows(names, plan, false)
+          .then((ws) => ({ plan, rows: ws.map((w) => summaryOf(plan, w)) })),
+      ),
     };
     entry.value.then(
       () => (entry.settled = true),

@@ -95,6 +95,8 @@ type Results = [Error | null, unknown][];
 
 /** MCPs whose incident counts one script reads (two sorted-set lookups each). */
 const COUNTS_PER_SCRIPT = 500;
+/** MCPs folded between two yields to the event loop. */
+const FOLD_SLICE = 100;
 
 /**
  * The incident counts of a chunk of MCPs in one command instead of two each. KEYS: the MCPs'
@@ -251,15 +253,20 @@ export function createUptimeReader(o: UptimeReaderOptions) {
       if (list === undefined) expired.set(c.r, (list = plan.partial.map(() => null)));
       list[c.i] = c.r.partialDays[c.i] ?? null;
     });
-    const rows = read.map((r) => {
+    // Folding a fleet is ~50,000 buckets for 30 days: yield to the event loop between slices so
+    // WebSocket fan-out and other requests are not held up behind it.
+    const rows: Array<{ name: string; folded: Folded; starting: number }> = [];
+    for (const [n, r] of read.entries()) {
+      if (n > 0 && n % FOLD_SLICE === 0)
+        await new Promise<void>((resolve) => setImmediate(resolve));
       const folded = foldWindow(
         plan,
         { days: r.days, hours: r.hours, state: r.state, expired: expired.get(r) ?? [] },
         withSlots,
       );
       if (folded.bad > 0) onSkip('bucket', folded.bad);
-      return { name: r.name, folded, starting: r.starting };
-    });
+      rows.push({ name: r.name, folded, starting: r.starting });
+    }
     const wanted = [...new Set(before.filter((id): id is string => id !== null))];
     const found = new Map<string, Incident | null>();
     (await incidentsById(wanted)).forEach((inc, i) => found.set(wanted[i]!, inc));
