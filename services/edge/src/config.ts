@@ -74,7 +74,7 @@ export const edgeConfigShape = {
   BEACON_MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   BEACON_DRAIN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /** How long `GET /api/uptime` answers of the whole fleet are reused (0 = never). */
-  BEACON_UPTIME_CACHE_MS: int(0, 600_000).default(5_000),
+  BEACON_UPTIME_CACHE_MS: int(0, 600_000).default(30_000),
   /** Built dashboard assets; default `../dashboard/dist` next to this package, when present. */
   BEACON_DASHBOARD_DIR: z.string().min(1).optional(),
 } as const;

@@ -213,8 +213,8 @@ async function main(): Promise<void> {
       }
       await run('GET /api/incidents (100)', requests, () => '/api/incidents');
       await edge.kill('SIGTERM');
-      // The default edge: fleet answers reused for BEACON_UPTIME_CACHE_MS (5 s).
-      ({ proc: edge, port } = await startEdge(5_000));
+      // The default edge: fleet answers reused for BEACON_UPTIME_CACHE_MS (30 s).
+      ({ proc: edge, port } = await startEdge(30_000));
       base = `http://127.0.0.1:${port}`;
       for (const w of ['24h', '30d'] as const) {
         await run(
