@@ -163,6 +163,21 @@ describe('uptime model', () => {
     expect(totals(m, 'a')).toMatchObject({ healthy: H, maintenance: 2 * H });
   });
 
+  it('a timestamp from 1970 credits at most the horizon, not half a million hours', () => {
+    const m = new UptimeModel({ silences: () => [], horizonMs: 400 * 24 * H });
+    m.event(
+      ev({ type: 'mcp_status_change', mcp_name: 'old', status: 'healthy', metadata: {} }, 0, T),
+    );
+    m.event(st('old', 'unhealthy', T + H));
+    m.advance(T + 2 * H);
+    expect(m.changes.hours.get('old')!.size).toBe(400 * 24 + 1);
+    const far = new UptimeModel({ silences: () => [], horizonMs: 400 * 24 * H });
+    far.event(reg('x', 0));
+    far.advance(T);
+    expect(far.changes.hours.get('x')!.size).toBeLessThanOrEqual(400 * 24 + 1);
+    expect(far.pendingHours).toBe(far.changes.hours.get('x')!.size);
+  });
+
   it('probes of MCPs outside the fleet are ignored', () => {
     const m = new UptimeModel({ silences: () => [] });
     m.probe(

@@ -44,6 +44,11 @@ export function emptyChanges(): UptimeChanges {
 export interface UptimeModelOptions {
   /** The silences in force (maintenance windows), read fresh by the projector each round. */
   readonly silences: () => Iterable<Silence>;
+  /**
+   * The longest stretch one crediting may cover (the daily retention): what lies further back
+   * is never stored, and a hostile timestamp from 1970 must not make a million hour buckets.
+   */
+  readonly horizonMs?: number;
 }
 
 /** When an event happened: its timestamp, but never after Redis appended it (a clock ahead). */
@@ -101,7 +106,9 @@ export class UptimeModel {
   }
 
   /** Credits [from, to) of `mcp` to `category`, except what falls in a matching silence. */
-  private credit(mcp: string, state: UptimeState, from: number, to: number): void {
+  private credit(mcp: string, state: UptimeState, since: number, to: number): void {
+    const horizon = this.options.horizonMs;
+    const from = horizon === undefined ? since : Math.max(since, to - horizon);
     if (to <= from) return;
     const windows: Array<readonly [number, number]> = [];
     for (const s of this.options.silences()) {

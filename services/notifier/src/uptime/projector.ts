@@ -121,7 +121,10 @@ export function createUptimeProjector(o: {
 
   async function run(fence: Fence, signal: AbortSignal): Promise<void> {
     const cache = new Map<string, Bucket>();
-    const model = new UptimeModel({ silences: () => silences });
+    const model = new UptimeModel({
+      silences: () => silences,
+      horizonMs: (settings.dailyRetentionDays + 1) * DAY_MS,
+    });
     await refreshSilences();
 
     // ---- where to start ----------------------------------------------------------------------
