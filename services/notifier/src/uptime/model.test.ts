@@ -178,6 +178,14 @@ describe('uptime model', () => {
     expect(far.pendingHours).toBe(far.changes.hours.get('x')!.size);
   });
 
+  it('tracks at most maxMcps names; further new names are refused and counted', () => {
+    const m = new UptimeModel({ silences: () => [], maxMcps: 3 });
+    for (let i = 0; i < 5; i++) m.event(reg(`n${i}`, T));
+    m.event(st('n1', 'healthy', T + M));
+    expect([...m.states.keys()]).toEqual(['n0', 'n1', 'n2']);
+    expect(m.refused).toBe(2);
+  });
+
   it('probes of MCPs outside the fleet are ignored', () => {
     const m = new UptimeModel({ silences: () => [] });
     m.probe(

@@ -49,7 +49,11 @@ export interface UptimeModelOptions {
    * is never stored, and a hostile timestamp from 1970 must not make a million hour buckets.
    */
   readonly horizonMs?: number;
+  /** MCPs tracked at most; events of further new names are ignored (counted in `refused`). */
+  readonly maxMcps?: number;
 }
+
+export const MAX_TRACKED_MCPS = 100_000;
 
 /** When an event happened: its timestamp, but never after Redis appended it (a clock ahead). */
 export function eventTime(e: StoredEvent): number {
@@ -65,6 +69,8 @@ export class UptimeModel {
   changes: UptimeChanges = emptyChanges();
   /** Hour buckets in `changes` (the projector commits early when a step grows large). */
   pendingHours = 0;
+  /** Events ignored because MAX_TRACKED_MCPS names are tracked already. */
+  refused = 0;
 
   constructor(private readonly options: UptimeModelOptions) {}
 
@@ -155,6 +161,10 @@ export class UptimeModel {
     const e = stored.event;
     const mcp = e.mcp_name;
     const prev = this.states.get(mcp);
+    if (prev === undefined && this.states.size >= (this.options.maxMcps ?? MAX_TRACKED_MCPS)) {
+      this.refused++;
+      return;
+    }
     const t = Math.max(eventTime(stored), prev?.since ?? 0);
     const at = new Date(t).toISOString();
     const incident = this.open.get(mcp);

@@ -237,7 +237,9 @@ export function createUptimeProjector(o: {
       const events = await log.replay(pos.log, BATCH);
       for (const e of events) {
         if (compareOffsets(e.offset, to.log) <= 0) continue;
+        const refused = model.refused;
         model.event(e);
+        if (model.refused > refused) metrics.invalid.inc();
         metrics.events.inc();
         to = { ...to, log: e.offset };
         worked = true;
