@@ -125,7 +125,11 @@ export function incidentFilterQuery(draft: IncidentFilterDraft, now: number): In
       };
     }
     if (minutes < 0) {
-      return { ok: false, field: 'min_duration', message: 'Minimum duration must not be negative.' };
+      return {
+        ok: false,
+        field: 'min_duration',
+        message: 'Minimum duration must not be negative.',
+      };
     }
     if (minutes > MAX_MIN_DURATION_MIN) {
       return {

@@ -291,9 +291,10 @@ describe('incidentFilterQuery', () => {
       field: 'to',
       message: 'To must be after From.',
     });
-    expect(incidentFilterQuery(custom('2026-10-20T00:00', '2026-10-19T00:00'), now)).toMatchObject(
-      { ok: false, field: 'to' },
-    );
+    expect(incidentFilterQuery(custom('2026-10-20T00:00', '2026-10-19T00:00'), now)).toMatchObject({
+      ok: false,
+      field: 'to',
+    });
     expect(incidentFilterQuery(custom('2026-02-30T00:00', ''), now)).toMatchObject({
       ok: false,
       field: 'from',

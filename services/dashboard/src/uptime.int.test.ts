@@ -461,9 +461,9 @@ describe('uptime history in Chromium against the real edge', () => {
         async () => (await alert.textContent()) === 'Minimum duration must not be negative.',
         { timeoutMs: 10_000, message: 'the negative duration refused' },
       );
-      expect(
-        await page.getAttribute(`${filters} input[name="min_duration"]`, 'aria-invalid'),
-      ).toBe('true');
+      expect(await page.getAttribute(`${filters} input[name="min_duration"]`, 'aria-invalid')).toBe(
+        'true',
+      );
       expect(requests).toEqual([]);
       expect(await ids()).toEqual(['pay_api@50-0']);
 

@@ -43,7 +43,7 @@ export const AvailabilityBar = memo(function AvailabilityBar({
         onKeyDown={onKeyDown}
         onFocus={() => setFocused(true)}
         onBlur={(e) => {
-          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFocused(false);
+          if (!e.currentTarget.contains(e.relatedTarget)) setFocused(false);
         }}
       >
         {segments.map((s, i) => (

@@ -106,7 +106,10 @@ export function IncidentsPage({
     // A number input reports text it cannot read ("1e") as '': ask it rather than skip the filter.
     const typed = (e.currentTarget as HTMLFormElement).elements.namedItem('min_duration');
     if (typed instanceof HTMLInputElement && typed.validity.badInput) {
-      setInvalid({ field: 'min_duration', message: 'Minimum duration must be a number of minutes.' });
+      setInvalid({
+        field: 'min_duration',
+        message: 'Minimum duration must be a number of minutes.',
+      });
       return;
     }
     const result = incidentFilterQuery(draft, Date.now());
