@@ -49,6 +49,9 @@ export const EMPTY_FILTERS: IncidentFilterDraft = {
 };
 
 export type FilterField = 'from' | 'to' | 'min_duration';
+/** The form's fields an edge 400 may name. */
+export type QueryField = FilterField | 'mcp' | 'state';
+const QUERY_FIELDS: readonly QueryField[] = ['mcp', 'state', 'from', 'to', 'min_duration'];
 
 /** The query without `limit`/`next` (the page and the CSV download add their own). */
 export type IncidentFilterResult =
@@ -152,4 +155,15 @@ export function incidentFilterQuery(draft: IncidentFilterDraft, now: number): In
       ...(minDuration === undefined ? {} : { min_duration: minDuration }),
     },
   };
+}
+
+const EDGE_INVALID = /^invalid query: ([a-z_]+)[.:[]/;
+
+/**
+ * The form field an edge 400 names ("invalid query: to: must be after from",
+ * "invalid query: mcp[0]: …"), null for any other message — so the page can flag the field.
+ */
+export function fieldOfEdgeError(message: string): QueryField | null {
+  const name = EDGE_INVALID.exec(message)?.[1];
+  return QUERY_FIELDS.find((f) => f === name) ?? null;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { incidentSearch } from './api.js';
 import {
   EMPTY_FILTERS,
+  fieldOfEdgeError,
   incidentFilterQuery,
   msToUtcInput,
   utcInputToMs,
@@ -311,5 +312,19 @@ describe('incidentFilterQuery', () => {
         field: 'min_duration',
       });
     }
+  });
+});
+
+describe('fieldOfEdgeError', () => {
+  it('finds the form field an edge 400 names, and nothing in other messages', () => {
+    expect(fieldOfEdgeError('invalid query: to: must be after from')).toBe('to');
+    expect(fieldOfEdgeError('invalid query: min_duration: Too big')).toBe('min_duration');
+    expect(fieldOfEdgeError('invalid query: mcp[0]: patterns are MCP names with * wildcards')).toBe(
+      'mcp',
+    );
+    expect(fieldOfEdgeError('invalid query: mcp.0: patterns are MCP names')).toBe('mcp');
+    expect(fieldOfEdgeError('invalid query: limit: Too big')).toBeNull();
+    expect(fieldOfEdgeError('invalid query: __proto__: unknown')).toBeNull();
+    expect(fieldOfEdgeError('edge unreachable: to: nowhere')).toBeNull();
   });
 });

@@ -11,8 +11,10 @@ import {
   INCIDENT_RANGES,
   MAX_MIN_DURATION_MIN,
   RANGE_LABELS,
+  fieldOfEdgeError,
   incidentFilterQuery,
   type FilterField,
+  type QueryField,
   type IncidentFilterDraft,
   type IncidentRange,
 } from '../incident-filters.js';
@@ -24,6 +26,7 @@ export const INCIDENTS_PAGE = 50;
 export const MAX_INCIDENT_ROWS = 5_000;
 
 const ERROR_ID = 'incident-filter-error';
+const STATUS_ID = 'incident-status';
 
 export function IncidentsPage({
   api,
@@ -122,11 +125,15 @@ export function IncidentsPage({
     setTick((t) => t + 1);
   };
   const set = (patch: Partial<IncidentFilterDraft>): void => setDraft((d) => ({ ...d, ...patch }));
-  /** aria-invalid and the message's id on the field it names. */
-  const flag = (field: FilterField) =>
+  // The edge's 400 names the bad parameter: flag that field too, described by the status line.
+  const edgeField = error === null ? null : fieldOfEdgeError(error);
+  /** aria-invalid and the message's id on the field a message names. */
+  const flag = (field: QueryField) =>
     invalid?.field === field
       ? { 'aria-invalid': true as const, 'aria-describedby': ERROR_ID }
-      : { 'aria-invalid': false as const };
+      : invalid === null && edgeField === field
+        ? { 'aria-invalid': true as const, 'aria-describedby': STATUS_ID }
+        : { 'aria-invalid': false as const };
 
   return (
     <main className="alerts-page incidents-page" aria-label="Incidents" id="incidents">
@@ -145,6 +152,7 @@ export function IncidentsPage({
               value={draft.mcp}
               maxLength={512}
               placeholder="pay_*, search"
+              {...flag('mcp')}
               onChange={(e) => set({ mcp: e.target.value })}
             />
           </label>
@@ -154,6 +162,7 @@ export function IncidentsPage({
               name="state"
               value={draft.state}
               onChange={(e) => set({ state: e.target.value as IncidentFilterDraft['state'] })}
+              {...flag('state')}
             >
               <option value="">any</option>
               <option value="open">ongoing</option>
@@ -220,7 +229,12 @@ export function IncidentsPage({
             {invalid.message}
           </p>
         )}
-        <p className={error === null ? 'muted' : 'notice error'} role="status">
+        <p
+          className={error === null ? 'muted' : 'notice error'}
+          role="status"
+          id={STATUS_ID}
+          data-incidents-error={error === null ? undefined : (edgeField ?? '')}
+        >
           {error ?? (loading ? 'Loading incidents…' : note)}
         </p>
       </section>
