@@ -430,6 +430,8 @@ describe('uptime history in Chromium against the real edge', () => {
         message: 'only pay_api@50-0 again',
       });
 
+      await page.screenshot({ path: join(ARTIFACTS, 'uptime-incidents-range.png') });
+
       // The CSV asks with the same filters and holds the same incident.
       const download = page.waitForEvent('download', { timeout: 20_000 });
       await page.click('[data-incidents-csv]');
