@@ -4,11 +4,20 @@ import type { UptimeBucket } from '@beacon/protocol';
 import { describe, expect, it } from 'vitest';
 import { incidentSearch } from './api.js';
 import {
+  EMPTY_FILTERS,
+  fieldOfEdgeError,
+  incidentFilterQuery,
+  msToUtcInput,
+  utcInputToMs,
+  type IncidentFilterDraft,
+} from './incident-filters.js';
+import {
   availabilityLevel,
   barSegments,
   formatAvailability,
   formatDuration,
   latencyLines,
+  nextBarIndex,
   patternList,
   uptimeTitle,
 } from './uptime-view.js';
@@ -168,5 +177,154 @@ describe('incidentSearch', () => {
       incidentSearch({ mcp: 'pay_*,search', state: 'open', limit: 50, next: '17:a@1-0' }),
     ).toBe('?mcp=pay_*%2Csearch&state=open&limit=50&next=17%3Aa%401-0');
     expect(incidentSearch({ mcp: '', min_duration: 0 })).toBe('?min_duration=0');
+  });
+});
+
+describe('nextBarIndex', () => {
+  it('moves one day with the arrows, to the ends with Home/End, and stops at the ends', () => {
+    expect(nextBarIndex(5, 90, 'ArrowRight')).toBe(6);
+    expect(nextBarIndex(5, 90, 'ArrowDown')).toBe(6);
+    expect(nextBarIndex(5, 90, 'ArrowLeft')).toBe(4);
+    expect(nextBarIndex(5, 90, 'ArrowUp')).toBe(4);
+    expect(nextBarIndex(89, 90, 'ArrowRight')).toBe(89);
+    expect(nextBarIndex(0, 90, 'ArrowLeft')).toBe(0);
+    expect(nextBarIndex(40, 90, 'Home')).toBe(0);
+    expect(nextBarIndex(40, 90, 'End')).toBe(89);
+  });
+
+  it('leaves other keys (Tab, letters) alone, and does nothing on an empty bar', () => {
+    expect(nextBarIndex(5, 90, 'Tab')).toBeNull();
+    expect(nextBarIndex(5, 90, 'a')).toBeNull();
+    expect(nextBarIndex(0, 0, 'ArrowRight')).toBeNull();
+  });
+});
+
+describe('utcInputToMs', () => {
+  it('reads a datetime-local value as UTC, with or without seconds', () => {
+    expect(utcInputToMs('2026-10-19T09:30')).toBe(Date.parse('2026-10-19T09:30:00.000Z'));
+    expect(utcInputToMs('2026-10-19T09:30:15')).toBe(Date.parse('2026-10-19T09:30:15.000Z'));
+    expect(utcInputToMs('2026-10-19T09:30:15.05')).toBe(Date.parse('2026-10-19T09:30:15.050Z'));
+    expect(msToUtcInput(Date.parse('2026-10-19T09:30:59.999Z'))).toBe('2026-10-19T09:30');
+  });
+
+  it('refuses impossible dates and anything that is not one', () => {
+    for (const bad of [
+      '2026-02-30T00:00',
+      '2026-13-01T00:00',
+      '2026-10-19T24:00',
+      '2026-10-19T09:60',
+      '1969-12-31T23:59',
+      '2026-10-19',
+      '2026-10-19T09:30Z',
+      'yesterday',
+      '',
+    ]) {
+      expect(utcInputToMs(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe('incidentFilterQuery', () => {
+  const now = Date.parse('2026-12-03T12:00:00.000Z');
+  const draft = (patch: Partial<IncidentFilterDraft>): IncidentFilterDraft => ({
+    ...EMPTY_FILTERS,
+    ...patch,
+  });
+
+  it('sends nothing for empty filters', () => {
+    expect(incidentFilterQuery(EMPTY_FILTERS, now)).toEqual({ ok: true, query: {} });
+  });
+
+  it('turns a preset into `from` relative to now, and minutes into seconds', () => {
+    expect(incidentFilterQuery(draft({ range: '7d', minMinutes: '2.5' }), now)).toEqual({
+      ok: true,
+      query: { from: '2026-11-26T12:00:00.000Z', min_duration: 150 },
+    });
+    expect(incidentFilterQuery(draft({ range: '24h' }), now)).toEqual({
+      ok: true,
+      query: { from: '2026-12-02T12:00:00.000Z' },
+    });
+    // A preset ignores what the custom fields still hold.
+    expect(incidentFilterQuery(draft({ range: '90d', from: 'junk', to: 'junk' }), now)).toEqual({
+      ok: true,
+      query: { from: '2026-09-04T12:00:00.000Z' },
+    });
+  });
+
+  it('sends a custom range as UTC ISO times, open-ended on either side', () => {
+    const q = incidentFilterQuery(
+      draft({
+        mcp: ' pay_*, search ',
+        state: 'resolved',
+        range: 'custom',
+        from: '2026-10-01T00:00',
+        to: '2026-10-19T09:30',
+        minMinutes: '0',
+      }),
+      now,
+    );
+    expect(q).toEqual({
+      ok: true,
+      query: {
+        mcp: 'pay_*,search',
+        state: 'resolved',
+        from: '2026-10-01T00:00:00.000Z',
+        to: '2026-10-19T09:30:00.000Z',
+        min_duration: 0,
+      },
+    });
+    expect(incidentFilterQuery(draft({ range: 'custom', to: '2026-10-19T09:30' }), now)).toEqual({
+      ok: true,
+      query: { to: '2026-10-19T09:30:00.000Z' },
+    });
+    // The whole query string, as the page and the CSV download send it.
+    if (!q.ok) throw new Error('expected a query');
+    expect(incidentSearch({ ...q.query, limit: 50 })).toBe(
+      '?mcp=pay_*%2Csearch&state=resolved&from=2026-10-01T00%3A00%3A00.000Z' +
+        '&to=2026-10-19T09%3A30%3A00.000Z&min_duration=0&limit=50',
+    );
+  });
+
+  it('names the bad field with a message: from not before to, bad times, bad durations', () => {
+    const custom = (from: string, to: string) => draft({ range: 'custom', from, to });
+    expect(incidentFilterQuery(custom('2026-10-19T09:30', '2026-10-19T09:30'), now)).toEqual({
+      ok: false,
+      field: 'to',
+      message: 'To must be after From.',
+    });
+    expect(incidentFilterQuery(custom('2026-10-20T00:00', '2026-10-19T00:00'), now)).toMatchObject({
+      ok: false,
+      field: 'to',
+    });
+    expect(incidentFilterQuery(custom('2026-02-30T00:00', ''), now)).toMatchObject({
+      ok: false,
+      field: 'from',
+    });
+    expect(incidentFilterQuery(custom('', 'soon'), now)).toMatchObject({ ok: false, field: 'to' });
+    expect(incidentFilterQuery(draft({ minMinutes: '-1' }), now)).toEqual({
+      ok: false,
+      field: 'min_duration',
+      message: 'Minimum duration must not be negative.',
+    });
+    for (const bad of ['ten', 'Infinity', '1e400', '1e12']) {
+      expect(incidentFilterQuery(draft({ minMinutes: bad }), now), bad).toMatchObject({
+        ok: false,
+        field: 'min_duration',
+      });
+    }
+  });
+});
+
+describe('fieldOfEdgeError', () => {
+  it('finds the form field an edge 400 names, and nothing in other messages', () => {
+    expect(fieldOfEdgeError('invalid query: to: must be after from')).toBe('to');
+    expect(fieldOfEdgeError('invalid query: min_duration: Too big')).toBe('min_duration');
+    expect(fieldOfEdgeError('invalid query: mcp[0]: patterns are MCP names with * wildcards')).toBe(
+      'mcp',
+    );
+    expect(fieldOfEdgeError('invalid query: mcp.0: patterns are MCP names')).toBe('mcp');
+    expect(fieldOfEdgeError('invalid query: limit: Too big')).toBeNull();
+    expect(fieldOfEdgeError('invalid query: __proto__: unknown')).toBeNull();
+    expect(fieldOfEdgeError('edge unreachable: to: nowhere')).toBeNull();
   });
 });

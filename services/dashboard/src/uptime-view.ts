@@ -81,7 +81,7 @@ export interface BarSegment {
 
 export interface AvailabilityBar {
   readonly segments: readonly BarSegment[];
-  /** For role="img": how many days, how many fell below GOOD_FROM, the worst one. */
+  /** The bar's label: how many days, how many fell below GOOD_FROM, the worst one. */
   readonly summary: string;
 }
 
@@ -121,6 +121,29 @@ export function barSegments(series: readonly UptimeBucket[]): AvailabilityBar {
       : `${below.length} day${below.length === 1 ? '' : 's'} below ${GOOD_FROM} %, worst ${worst?.date ?? '?'} at ${formatAvailability(worst?.availability ?? null)}`) +
     (noData > 0 ? `, ${noData} without data` : '');
   return { segments, summary };
+}
+
+/**
+ * The bar's roving focus: the segment a key moves to from `index` of `count` (oldest first), or
+ * null for a key the bar does not handle (Tab and the rest keep their usual meaning).
+ */
+export function nextBarIndex(index: number, count: number, key: string): number | null {
+  if (count <= 0) return null;
+  const clamp = (i: number): number => Math.min(count - 1, Math.max(0, i));
+  switch (key) {
+    case 'ArrowRight':
+    case 'ArrowDown':
+      return clamp(index + 1);
+    case 'ArrowLeft':
+    case 'ArrowUp':
+      return clamp(index - 1);
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return null;
+  }
 }
 
 export interface LatencyLinePoint {

@@ -256,7 +256,7 @@ describe('uptime history in Chromium against the real edge', () => {
       const days = Number(await page.getAttribute(bar, 'data-days'));
       expect([90, 91]).toContain(days);
       expect(await page.locator(`${bar} .day`).count()).toBe(days);
-      expect(await page.getAttribute(bar, 'role')).toBe('img');
+      expect(await page.getAttribute(bar, 'role')).toBe('list');
       expect(await page.getAttribute(bar, 'aria-label')).toBe(
         `Availability over ${days} days: 2 days below 99.9 %, worst ${date(70)} at 0 %`,
       );
@@ -379,6 +379,183 @@ describe('uptime history in Chromium against the real edge', () => {
       // The MCP link opens its detail on the fleet page.
       await page.click('tr[data-incident="pay_api@100-0"] button.link');
       await page.waitForSelector('[data-detail="pay_api"]', { timeout: 10_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('filters the Incidents page by a UTC range and a minimum duration, and the CSV too', async () => {
+    const { page, errors } = await open('cards');
+    try {
+      const csvUrls: URL[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/incidents') && r.headers().accept === 'text/csv') {
+          csvUrls.push(new URL(r.url()));
+        }
+      });
+      await page.click('[data-page="incidents"]');
+      const rows = page.locator('.incidents-page tbody tr');
+      const ids = (): Promise<(string | null)[]> =>
+        rows.evaluateAll((trs) => trs.map((t) => t.getAttribute('data-incident')));
+      await waitFor(async () => (await rows.count()) === 3, {
+        timeoutMs: 20_000,
+        message: 'three incidents listed',
+      });
+      const filters = '.incident-filters';
+      const submit = (): Promise<void> => page.click(`${filters} button[type="submit"]`);
+
+      // 75 to 30 days ago (UTC) leaves out the ongoing ledger one; at least 3 h leaves out the
+      // 2 h one of 45 days ago: only the day-long pay_api incident of 70 days ago is left.
+      await page.selectOption(`${filters} select[name="range"]`, 'custom');
+      await page.fill(`${filters} input[name="from"]`, `${date(75)}T00:00`);
+      await page.fill(`${filters} input[name="to"]`, `${date(30)}T00:00`);
+      await page.fill(`${filters} input[name="min_duration"]`, '180');
+      await submit();
+      await waitFor(async () => (await ids()).join() === 'pay_api@50-0', {
+        timeoutMs: 20_000,
+        message: 'only pay_api@50-0',
+      });
+      // Without the duration, the range holds both pay_api incidents.
+      await page.fill(`${filters} input[name="min_duration"]`, '');
+      await submit();
+      await waitFor(async () => (await ids()).join() === 'pay_api@100-0,pay_api@50-0', {
+        timeoutMs: 20_000,
+        message: 'both pay_api incidents',
+      });
+      await page.fill(`${filters} input[name="min_duration"]`, '180');
+      await submit();
+      await waitFor(async () => (await ids()).join() === 'pay_api@50-0', {
+        timeoutMs: 20_000,
+        message: 'only pay_api@50-0 again',
+      });
+
+      await page.screenshot({ path: join(ARTIFACTS, 'uptime-incidents-range.png') });
+
+      // The CSV asks with the same filters and holds the same incident.
+      const download = page.waitForEvent('download', { timeout: 20_000 });
+      await page.click('[data-incidents-csv]');
+      const csv = await readFile(await (await download).path(), 'utf8');
+      const lines = csv.trim().split('\r\n');
+      expect(lines).toHaveLength(2); // header + pay_api@50-0
+      expect(lines[1]).toContain('pay_api@50-0');
+      expect(csvUrls).toHaveLength(1);
+      const q = csvUrls[0]!.searchParams;
+      expect(q.get('from')).toBe(`${date(75)}T00:00:00.000Z`);
+      expect(q.get('to')).toBe(`${date(30)}T00:00:00.000Z`);
+      expect(q.get('min_duration')).toBe('10800');
+
+      // Client-side checks: the message beside the form, the field flagged, nothing sent.
+      const requests: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/incidents')) requests.push(r.url());
+      });
+      await page.fill(`${filters} input[name="to"]`, `${date(80)}T00:00`);
+      await submit();
+      const alert = page.locator('.incidents-page [role="alert"]');
+      await alert.waitFor({ timeout: 10_000 });
+      expect(await alert.textContent()).toBe('To must be after From.');
+      expect(await page.getAttribute(`${filters} input[name="to"]`, 'aria-invalid')).toBe('true');
+      await page.fill(`${filters} input[name="to"]`, `${date(30)}T00:00`);
+      await page.fill(`${filters} input[name="min_duration"]`, '-5');
+      await submit();
+      await waitFor(
+        async () => (await alert.textContent()) === 'Minimum duration must not be negative.',
+        { timeoutMs: 10_000, message: 'the negative duration refused' },
+      );
+      expect(await page.getAttribute(`${filters} input[name="min_duration"]`, 'aria-invalid')).toBe(
+        'true',
+      );
+      expect(requests).toEqual([]);
+      expect(await ids()).toEqual(['pay_api@50-0']);
+
+      // What only the edge refuses: its 400 is shown as it names the parameter, the field flagged.
+      await page.fill(`${filters} input[name="min_duration"]`, '');
+      await page.fill(`${filters} input[name="mcp"]`, 'pay api');
+      await submit();
+      const status = page.locator('.incidents-page [data-incidents-error]');
+      await status.waitFor({ timeout: 20_000 });
+      expect(await status.textContent()).toMatch(/^invalid query: mcp\b.*MCP names/);
+      expect(await status.getAttribute('data-incidents-error')).toBe('mcp');
+      expect(await page.getAttribute(`${filters} input[name="mcp"]`, 'aria-invalid')).toBe('true');
+      expect(await alert.count()).toBe(0);
+      await page.fill(`${filters} input[name="mcp"]`, '');
+
+      // A preset: the last 24 h hold only the ongoing ledger incident.
+      await page.selectOption(`${filters} select[name="range"]`, '24h');
+      await submit();
+      await waitFor(async () => (await ids()).join() === 'ledger@900-0', {
+        timeoutMs: 20_000,
+        message: 'only the ongoing ledger incident',
+      });
+      expect(await alert.count()).toBe(0);
+      expect(await status.count()).toBe(0);
+      const from = Date.parse(new URL(requests.at(-1)!).searchParams.get('from') ?? '');
+      expect(Math.abs(from - (Date.now() - DAY_MS))).toBeLessThan(60_000);
+      await page.screenshot({ path: join(ARTIFACTS, 'uptime-incidents-filtered.png') });
+      // Chromium logs the one refused request; nothing else may be logged.
+      expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('moves through the 90-day bar by keyboard, each day named by its figures', async () => {
+    const { page, errors } = await open('cards');
+    try {
+      await page.click('.card[data-mcp="pay_api"] .card-open');
+      const bar = '[data-detail="pay_api"] .availability-bar';
+      await page.waitForSelector(`${bar} .day`, { timeout: 20_000 });
+      expect(await page.getAttribute(bar, 'aria-label')).toMatch(/^Availability over 9[01] days:/);
+      // One tab stop: the newest day.
+      expect(await page.locator(`${bar} [tabindex="0"]`).count()).toBe(1);
+      expect(await page.getAttribute(`${bar} [tabindex="0"]`, 'data-day')).toBe(date(0));
+      await page.focus(`${bar} [tabindex="0"]`);
+      const focused = () =>
+        page.evaluate(() => ({
+          day: document.activeElement?.getAttribute('data-day') ?? null,
+          role: document.activeElement?.getAttribute('role') ?? null,
+          name: document.activeElement?.getAttribute('aria-label') ?? null,
+          tabindex: document.activeElement?.getAttribute('tabindex') ?? null,
+        }));
+      const detail = `[data-detail="pay_api"] [data-bar-focus]`;
+
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      expect(await focused()).toEqual({
+        day: date(2),
+        role: 'listitem',
+        name: `${date(2)}: 99.9 % available, 1 min 26 s down`,
+        tabindex: '0',
+      });
+      expect(await page.textContent(detail)).toBe(`${date(2)}: 99.9 % available, 1 min 26 s down`);
+      await page.keyboard.press('ArrowRight');
+      expect((await focused()).day).toBe(date(1));
+      expect(await page.locator(`${bar} [tabindex="0"]`).count()).toBe(1);
+
+      // Back to the down day of 45 days ago, one day at a time.
+      for (let n = 1; n < 45; n++) await page.keyboard.press('ArrowLeft');
+      expect(await focused()).toMatchObject({
+        day: date(45),
+        name: `${date(45)}: 91.57 % available, 2 h 1 min down`,
+      });
+      // The ends: Home is the oldest day, End today; ArrowRight stops at today.
+      await page.keyboard.press('Home');
+      expect((await focused()).day).toBe(
+        await page.getAttribute(`${bar} .day >> nth=0`, 'data-day'),
+      );
+      await page.keyboard.press('End');
+      await page.keyboard.press('ArrowRight');
+      expect((await focused()).day).toBe(date(0));
+
+      // Tab leaves the bar in one step, and Shift+Tab comes back to the day last focused.
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('Tab');
+      expect((await focused()).day).toBeNull();
+      expect(await page.textContent(detail)).toBe('');
+      await page.keyboard.press('Shift+Tab');
+      expect((await focused()).day).toBe(date(1));
+      await page.screenshot({ path: join(ARTIFACTS, 'uptime-bar-keyboard.png') });
       expect(errors).toEqual([]);
     } finally {
       await page.close();

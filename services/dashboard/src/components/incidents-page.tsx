@@ -1,30 +1,32 @@
-// The Incidents page: the fleet's down periods, newest first, filtered by MCP name pattern and
-// state, paged with the edge's cursor ("Load more"), and downloadable as CSV — fetched with the
-// Bearer token and saved as a Blob, since a plain link cannot carry the header.
+// The Incidents page: the fleet's down periods, newest first, filtered by MCP name pattern, state,
+// period (a preset or a custom UTC range) and minimum duration, paged with the edge's cursor
+// ("Load more"), and downloadable as CSV with the same filters — fetched with the Bearer token and
+// saved as a Blob, since a plain link cannot carry the header. A preset period is resolved when
+// the filters are applied, so the list, "Load more" and the CSV all ask for the same instants.
 import type { Incident } from '@beacon/protocol';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { IncidentQuery, UptimeApi } from '../api.js';
+import {
+  EMPTY_FILTERS,
+  INCIDENT_RANGES,
+  MAX_MIN_DURATION_MIN,
+  RANGE_LABELS,
+  fieldOfEdgeError,
+  incidentFilterQuery,
+  type FilterField,
+  type QueryField,
+  type IncidentFilterDraft,
+  type IncidentRange,
+} from '../incident-filters.js';
 import { settleInto } from '../settle.js';
-import { patternList } from '../uptime-view.js';
 import { IncidentsTable } from './incidents-table.js';
 
 export const INCIDENTS_PAGE = 50;
 /** Rows kept on screen at most, however often "Load more" is pressed. */
 export const MAX_INCIDENT_ROWS = 5_000;
 
-interface Filters {
-  readonly mcp: string;
-  readonly state: '' | 'open' | 'resolved';
-}
-
-function queryOf(f: Filters): IncidentQuery {
-  const mcp = patternList(f.mcp);
-  return {
-    limit: INCIDENTS_PAGE,
-    ...(mcp === '' ? {} : { mcp }),
-    ...(f.state === '' ? {} : { state: f.state }),
-  };
-}
+const ERROR_ID = 'incident-filter-error';
+const STATUS_ID = 'incident-status';
 
 export function IncidentsPage({
   api,
@@ -33,8 +35,10 @@ export function IncidentsPage({
   api: UptimeApi;
   onOpenMcp: (name: string) => void;
 }) {
-  const [draft, setDraft] = useState<Filters>({ mcp: '', state: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
+  const [draft, setDraft] = useState<IncidentFilterDraft>(EMPTY_FILTERS);
+  /** The applied filters as the edge takes them (no `limit`/`next`). */
+  const [filters, setFilters] = useState<IncidentQuery>({});
+  const [invalid, setInvalid] = useState<{ field: FilterField; message: string } | null>(null);
   const [incidents, setIncidents] = useState<Incident[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
@@ -46,7 +50,7 @@ export function IncidentsPage({
     let cancelled = false;
     setLoading(true);
     settleInto(
-      api.incidents(queryOf(filters)),
+      api.incidents({ ...filters, limit: INCIDENTS_PAGE }),
       () => cancelled,
       (r) => {
         setIncidents(r.incidents);
@@ -65,7 +69,7 @@ export function IncidentsPage({
     if (next === null) return;
     setLoading(true);
     settleInto(
-      api.incidents({ ...queryOf(filters), next }),
+      api.incidents({ ...filters, limit: INCIDENTS_PAGE, next }),
       () => false,
       (r) => {
         setIncidents((list) => {
@@ -84,8 +88,7 @@ export function IncidentsPage({
 
   const download = (): void => {
     setNote('Preparing CSV…');
-    const { limit: _page, ...rest } = queryOf(filters);
-    api.incidentsCsv(rest).then(
+    api.incidentsCsv(filters).then(
       (blob) => {
         const url = URL.createObjectURL(blob);
         const a = document.createElement('a');
@@ -103,9 +106,34 @@ export function IncidentsPage({
 
   const apply = (e: FormEvent): void => {
     e.preventDefault();
-    setFilters(draft);
+    // A number input reports text it cannot read ("1e") as '': ask it rather than skip the filter.
+    const typed = (e.currentTarget as HTMLFormElement).elements.namedItem('min_duration');
+    if (typed instanceof HTMLInputElement && typed.validity.badInput) {
+      setInvalid({
+        field: 'min_duration',
+        message: 'Minimum duration must be a number of minutes.',
+      });
+      return;
+    }
+    const result = incidentFilterQuery(draft, Date.now());
+    if (!result.ok) {
+      setInvalid({ field: result.field, message: result.message });
+      return;
+    }
+    setInvalid(null);
+    setFilters(result.query);
     setTick((t) => t + 1);
   };
+  const set = (patch: Partial<IncidentFilterDraft>): void => setDraft((d) => ({ ...d, ...patch }));
+  // The edge's 400 names the bad parameter: flag that field too, described by the status line.
+  const edgeField = error === null ? null : fieldOfEdgeError(error);
+  /** aria-invalid and the message's id on the field a message names. */
+  const flag = (field: QueryField) =>
+    invalid?.field === field
+      ? { 'aria-invalid': true as const, 'aria-describedby': ERROR_ID }
+      : invalid === null && edgeField === field
+        ? { 'aria-invalid': true as const, 'aria-describedby': STATUS_ID }
+        : { 'aria-invalid': false as const };
 
   return (
     <main className="alerts-page incidents-page" aria-label="Incidents" id="incidents">
@@ -116,7 +144,7 @@ export function IncidentsPage({
             Download CSV
           </button>
         </div>
-        <form className="form-row incident-filters" onSubmit={apply}>
+        <form className="form-row incident-filters" onSubmit={apply} noValidate>
           <label className="field">
             MCP pattern{' '}
             <input
@@ -124,7 +152,8 @@ export function IncidentsPage({
               value={draft.mcp}
               maxLength={512}
               placeholder="pay_*, search"
-              onChange={(e) => setDraft((d) => ({ ...d, mcp: e.target.value }))}
+              {...flag('mcp')}
+              onChange={(e) => set({ mcp: e.target.value })}
             />
           </label>
           <label className="field">
@@ -132,18 +161,80 @@ export function IncidentsPage({
             <select
               name="state"
               value={draft.state}
-              onChange={(e) =>
-                setDraft((d) => ({ ...d, state: e.target.value as Filters['state'] }))
-              }
+              onChange={(e) => set({ state: e.target.value as IncidentFilterDraft['state'] })}
+              {...flag('state')}
             >
               <option value="">any</option>
               <option value="open">ongoing</option>
               <option value="resolved">resolved</option>
             </select>
           </label>
+          <label className="field">
+            Period{' '}
+            <select
+              name="range"
+              value={draft.range}
+              onChange={(e) => set({ range: e.target.value as IncidentRange })}
+            >
+              {INCIDENT_RANGES.map((r) => (
+                <option key={r} value={r}>
+                  {RANGE_LABELS[r]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {draft.range === 'custom' ? (
+            <>
+              <label className="field">
+                From (UTC){' '}
+                <input
+                  type="datetime-local"
+                  name="from"
+                  value={draft.from}
+                  onChange={(e) => set({ from: e.target.value })}
+                  {...flag('from')}
+                />
+              </label>
+              <label className="field">
+                To (UTC){' '}
+                <input
+                  type="datetime-local"
+                  name="to"
+                  value={draft.to}
+                  onChange={(e) => set({ to: e.target.value })}
+                  {...flag('to')}
+                />
+              </label>
+            </>
+          ) : null}
+          <label className="field">
+            Min duration (min){' '}
+            <input
+              type="number"
+              name="min_duration"
+              inputMode="decimal"
+              min={0}
+              max={MAX_MIN_DURATION_MIN}
+              step="any"
+              value={draft.minMinutes}
+              placeholder="0"
+              onChange={(e) => set({ minMinutes: e.target.value })}
+              {...flag('min_duration')}
+            />
+          </label>
           <button type="submit">Apply</button>
         </form>
-        <p className={error === null ? 'muted' : 'notice error'} role="status">
+        {invalid === null ? null : (
+          <p className="notice error" role="alert" id={ERROR_ID} data-filter-error={invalid.field}>
+            {invalid.message}
+          </p>
+        )}
+        <p
+          className={error === null ? 'muted' : 'notice error'}
+          role="status"
+          id={STATUS_ID}
+          data-incidents-error={error === null ? undefined : (edgeField ?? '')}
+        >
           {error ?? (loading ? 'Loading incidents…' : note)}
         </p>
       </section>
