@@ -31,6 +31,12 @@ export function compareOffsets(a: string, b: string): number {
   return 0;
 }
 
+/** When Redis appended the entry: the ms part of a stream id ("<ms>-<seq>", or just "<ms>"). */
+export function offsetTime(offset: string): number {
+  const dash = offset.indexOf('-');
+  return Number(dash < 0 ? offset : offset.slice(0, dash));
+}
+
 export function maxOffset(a: string, b: string): string {
   return compareOffsets(a, b) >= 0 ? a : b;
 }

@@ -7,6 +7,7 @@ import {
   ProbeResult,
   describeIssues,
   issuesOf,
+  offsetTime,
   type BreakerCommand as Command,
   type CommandResult,
   STREAM_FIELD,
@@ -48,11 +49,6 @@ export interface BadEntry {
 
 export type Entry = GoodEntry | BadEntry;
 
-export function entryTime(id: string): number {
-  const dash = id.indexOf('-');
-  return Number(dash < 0 ? id : id.slice(0, dash));
-}
-
 function field(fields: readonly string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
@@ -61,7 +57,7 @@ function field(fields: readonly string[], name: string): string | undefined {
 export function decodeEntry(stream: StreamName, raw: RawEntry): Entry {
   const [id, fields] = raw;
   const bad = (reason: string): BadEntry => ({ ok: false, stream, id, reason });
-  const time = entryTime(id);
+  const time = offsetTime(id);
   const good = (name: string, input: BreakerInput): GoodEntry => ({
     ok: true,
     stream,

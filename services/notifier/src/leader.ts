@@ -12,6 +12,7 @@ import {
   equalJitter,
   keepMaskedSecrets,
   maskUrlPath,
+  offsetTime,
   type AlertRule,
   type ChannelConfig,
   type ChannelStatus,
@@ -95,9 +96,6 @@ function tagsOf(event: StoredEvent): readonly string[] | null | undefined {
   if (e.type === 'mcp_removed') return null;
   return undefined;
 }
-
-/** The ms part of an offset: when Redis appended the event. */
-const appendedAt = (offset: string): number => Number(offset.split('-')[0]);
 
 export function createLeader(o: LeaderOptions): Leader {
   const { log, store, metrics, settings } = o;
@@ -433,7 +431,7 @@ export function createLeader(o: LeaderOptions): Leader {
           removed++;
           b.dequeue(id, entry.id);
           retries.delete(entry.id);
-          metrics.latency.observe(Math.max(0, Date.now() - appendedAt(n.offset)) / 1000);
+          metrics.latency.observe(Math.max(0, Date.now() - offsetTime(n.offset)) / 1000);
         } else if (result.retryable && attempts < settings.BEACON_NOTIFIER_MAX_ATTEMPTS) {
           outcome = 'retrying';
           const next = { attempts, next_at: Date.now() + retryDelay(attempts) };

@@ -77,6 +77,7 @@ export async function startNotifierWorker(
           },
           metrics: metrics.uptime,
           logger,
+          silences: async () => (await store.silences()).items,
         })
       : null;
 

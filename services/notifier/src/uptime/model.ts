@@ -13,6 +13,7 @@ import {
   categorize,
   emptyBucket,
   hourStart,
+  offsetTime,
   type Bucket,
   type Incident,
   type ProbeResult,
@@ -57,7 +58,7 @@ export const MAX_TRACKED_MCPS = 100_000;
 
 /** When an event happened: its timestamp, but never after Redis appended it (a clock ahead). */
 export function eventTime(e: StoredEvent): number {
-  const appended = Number(e.offset.split('-')[0]);
+  const appended = offsetTime(e.offset);
   const stamped = Date.parse(e.event.timestamp);
   if (!Number.isFinite(stamped)) return appended;
   return Math.min(stamped, appended);

@@ -6,23 +6,31 @@
 // and reads the others once. Any failure ends the run; the next run reloads from Redis, so the
 // memory never drifts from what was committed.
 import type { EventLog, Fence, RedisClient } from '@beacon/event-log';
+import { parseCommandEntry } from '@beacon/event-log';
 import {
   DAY_MS,
-  NOTIFIER_KEY,
+  HOUR_MS,
   ProbeResult,
   STREAM_FIELD,
-  Silence,
   cloneBucket,
   compareOffsets,
   dayStart,
   emptyBucket,
   mergeBucket,
+  offsetTime,
   type Bucket,
   type Incident,
+  type Silence,
 } from '@beacon/protocol';
 import { sleep, type Logger } from '@beacon/runtime';
 import { UptimeModel, type UptimeChanges } from './model.js';
-import { PositionMoved, decodePosition, type UptimePosition, type UptimeStore } from './store.js';
+import {
+  PositionMoved,
+  decodePosition,
+  encodePosition,
+  type UptimePosition,
+  type UptimeStore,
+} from './store.js';
 
 /** Log events and probe results read per round. */
 const BATCH = 500;
@@ -54,8 +62,6 @@ export interface UptimeProjector {
   run(fence: Fence, signal: AbortSignal): Promise<void>;
   /** New events may be in the log. */
   wake(): void;
-  /** Resolves when everything appended so far has been processed and written (tests, bench). */
-  readonly position: UptimePosition | null;
 }
 
 export function createUptimeProjector(o: {
@@ -65,30 +71,17 @@ export function createUptimeProjector(o: {
   readonly settings: UptimeSettings;
   readonly metrics: UptimeProjectorMetrics;
   readonly logger: Logger;
+  /** The silences in force, as the notifier stores them (NotifierStore.silences). */
+  readonly silences: () => Promise<ReadonlyMap<string, Silence>>;
 }): UptimeProjector {
   const { log, redis, store, settings, metrics } = o;
   const logger = o.logger.child({ component: 'uptime' });
   let wakeUp: (() => void) | null = null;
-  let current: UptimePosition | null = null;
 
-  // Silences: the notifier's config hash, re-read each round only when it changed.
+  // Silences (maintenance windows): the notifier's config, re-read each round.
   let silences: Silence[] = [];
-  let silencesRaw = '';
   async function refreshSilences(): Promise<void> {
-    const raw = await redis.hgetall(log.keys.notifier(NOTIFIER_KEY.silences));
-    const mark = JSON.stringify(raw);
-    if (mark === silencesRaw) return;
-    silencesRaw = mark;
-    const next: Silence[] = [];
-    for (const json of Object.values(raw)) {
-      try {
-        const r = Silence.safeParse(JSON.parse(json));
-        if (r.success) next.push(r.data);
-      } catch {
-        // the notifier reports unreadable config; here it only means no maintenance window
-      }
-    }
-    silences = next;
+    silences = [...(await o.silences()).values()];
   }
 
   async function redisNow(): Promise<number> {
@@ -104,16 +97,9 @@ export function createUptimeProjector(o: {
       [string, string[]]
     >;
     const results: Array<{ appended: number; result: ProbeResult }> = [];
-    for (const [id, fields] of raw) {
-      const at = fields.indexOf(STREAM_FIELD.probe);
-      let parsed: ReturnType<typeof ProbeResult.safeParse> | null = null;
-      try {
-        if (at >= 0) parsed = ProbeResult.safeParse(JSON.parse(fields[at + 1] ?? ''));
-      } catch {
-        parsed = null;
-      }
-      if (parsed?.success)
-        results.push({ appended: Number(id.split('-')[0]), result: parsed.data });
+    for (const entry of raw) {
+      const r = parseCommandEntry(ProbeResult, entry, { field: STREAM_FIELD.probe });
+      if (r.ok) results.push({ appended: offsetTime(r.id), result: r.command });
       else metrics.invalid.inc();
     }
     return { results, last: raw.length === 0 ? null : raw[raw.length - 1]![0] };
@@ -161,7 +147,6 @@ export function createUptimeProjector(o: {
     const open = new Map<string, Incident>();
     for (const i of (await store.incidents(openIds)).values()) open.set(i.mcp_name, i);
     model.load(loaded.items, open);
-    current = pos;
 
     const lastPrune = new Map<string, number>();
 
@@ -199,7 +184,7 @@ export function createUptimeProjector(o: {
           const next = mergeBucket(cloneBucket(cache.get(id) ?? fresh.get(id)!), delta);
           written.set(id, next);
           const expireAt = dayStart(hour) + DAY_MS + settings.retentionDays * DAY_MS;
-          if (hour + 3_600_000 > hourCutoff) b.hour(mcp, hour, next, expireAt);
+          if (hour + HOUR_MS > hourCutoff) b.hour(mcp, hour, next, expireAt);
         }
         for (const [day, delta] of dayDeltas.get(mcp)!) {
           const id = `d ${mcp} ${day}`;
@@ -212,17 +197,16 @@ export function createUptimeProjector(o: {
       for (const i of changes.incidents.values()) {
         b.incident(i);
         const last = lastPrune.get(i.mcp_name) ?? 0;
-        if (now - last > 3_600_000) {
+        if (now - last > HOUR_MS) {
           lastPrune.set(i.mcp_name, now);
           b.prune(i.mcp_name, dayCutoff, INCIDENTS_PER_MCP);
         }
       }
       await b.commit(to);
-      expected = `${to.epoch}|${to.log}|${to.probes}`;
+      expected = encodePosition(to);
       metrics.writes.inc();
       if (cache.size + written.size > CACHE_CAP) cache.clear();
       for (const [k, v] of written) cache.set(k, v);
-      current = to;
     }
 
     let lastAdvance = 0;
@@ -294,9 +278,6 @@ export function createUptimeProjector(o: {
     run,
     wake() {
       wakeUp?.();
-    },
-    get position() {
-      return current;
     },
   };
 }

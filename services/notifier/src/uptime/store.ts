@@ -13,6 +13,7 @@ import {
   decodeBucket,
   emptyBucket,
   encodeBucket,
+  hourField,
   type Bucket,
   type Keyspace,
 } from '@beacon/protocol';
@@ -22,8 +23,8 @@ import {
  * ARGV: 1 fence token, 2 expected position ('' = none yet), 3 new position, then ops:
  *   `HS k f v`, `HD k f`, `PX k at` (PEXPIREAT), `ZA k score member`,
  *   `PD k oldest maxFields` (HDEL the fields of a days hash below `oldest` once it holds more
- *   than maxFields), `PI cutoff perMcpCap k(incident) k(fleet zset) k(mcp zset)` (incidents that
- *   started before cutoff, and an MCP's oldest beyond its cap, deleted).
+ *   than maxFields), `PI k(mcp zset) cutoff perMcpCap k(incident hash) k(fleet zset)`
+ *   (incidents that started before cutoff, and an MCP's oldest beyond its cap, deleted).
  */
 const WRITE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -121,7 +122,7 @@ export function createUptimeStore(redis: RedisClient, keys: Keyspace): UptimeSto
   const key = (suffix: string): string => keys.uptime(suffix);
   const hourKey = (mcp: string, hour: number): [string, string] => [
     key(UPTIME_KEY.hours(mcp, dayKey(hour))),
-    String(new Date(hour).getUTCHours()).padStart(2, '0'),
+    hourField(hour),
   ];
 
   async function readBuckets(pairs: Array<[string, string]>): Promise<Bucket[]> {
@@ -243,7 +244,6 @@ export function createUptimeStore(redis: RedisClient, keys: Keyspace): UptimeSto
               }
               throw fencedOr(err, 'uptime write');
             });
-          expected = encodePosition(to);
         },
       };
       return b;
