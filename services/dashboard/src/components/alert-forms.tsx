@@ -12,7 +12,7 @@ import {
   type ChannelType,
   type ChannelView,
 } from '@beacon/protocol';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { AlertKind, AlertsApi } from '../api.js';
 import { useAction } from './admin-actions.js';
 import { Dialog } from './dialog.js';
@@ -52,16 +52,46 @@ function Field({
   );
 }
 
-/** Validate with `schema`, then save; returns the problem to show, or null once saved. */
-function useSave(api: AlertsApi, kind: AlertKind, editingId: string | null, onDone: () => void) {
+type Schema = { safeParse(v: unknown): { success: boolean; error?: unknown } };
+
+/**
+ * What every alert form shares: the dialog titled "New …" / "Edit … <id>", the Id field of a new
+ * item, and submit = validate `value()` with `schema`, save, then close (or show the problem).
+ */
+function AlertDialog({
+  api,
+  kind,
+  noun,
+  editingId,
+  onClose,
+  onSaved,
+  id,
+  onId,
+  idPlaceholder,
+  schema,
+  value,
+  children,
+}: {
+  api: AlertsApi;
+  kind: AlertKind;
+  /** In the titles: [new, edit], e.g. ['alert rule', 'rule']. */
+  noun: readonly [string, string];
+  editingId: string | null;
+  onClose: () => void;
+  onSaved: () => void;
+  id: string;
+  onId: (id: string) => void;
+  idPlaceholder: string;
+  schema: Schema;
+  value: () => Record<string, unknown>;
+  children: ReactNode;
+}) {
   const [problem, setProblem] = useState<string | null>(null);
   const { busy, run } = useAction();
-  const save = async (
-    schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
-    value: Record<string, unknown>,
-  ): Promise<void> => {
-    for (const k of Object.keys(value)) if (value[k] === undefined) delete value[k];
-    const parsed = schema.safeParse(value);
+  const submit = async (): Promise<void> => {
+    const v = value();
+    for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
+    const parsed = schema.safeParse(v);
     if (!parsed.success) {
       setProblem(describeIssues(issuesOf(parsed.error as Parameters<typeof issuesOf>[0])));
       return;
@@ -70,16 +100,38 @@ function useSave(api: AlertsApi, kind: AlertKind, editingId: string | null, onDo
     let failure: string | null = null;
     const ok = await run('Save', async () => {
       try {
-        await api.save(kind, editingId, value);
+        await api.save(kind, editingId, v);
       } catch (err) {
         failure = err instanceof Error ? err.message : String(err);
         throw err;
       }
     });
-    if (ok) onDone();
-    else setProblem(`Save failed: ${failure ?? 'unknown error'}`);
+    if (ok) {
+      onSaved();
+      onClose();
+    } else setProblem(`Save failed: ${failure ?? 'unknown error'}`);
   };
-  return { problem, busy, save };
+  return (
+    <Dialog
+      title={editingId === null ? `New ${noun[0]}` : `Edit ${noun[1]} ${editingId}`}
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      problem={problem}
+      busy={busy}
+    >
+      {editingId === null ? (
+        <Field
+          label="Id"
+          name="id"
+          required
+          value={id}
+          onChange={onId}
+          placeholder={idPlaceholder}
+        />
+      ) : null}
+      {children}
+    </Dialog>
+  );
 }
 
 // --- channels -------------------------------------------------------------------------------
@@ -201,29 +253,21 @@ export function ChannelForm({
 }) {
   const [f, setF] = useState<ChannelFields>(() => channelFields(editing));
   const set = (patch: Partial<ChannelFields>): void => setF((x) => ({ ...x, ...patch }));
-  const { problem, busy, save } = useSave(api, 'channels', editing?.id ?? null, () => {
-    onSaved();
-    onClose();
-  });
   const masked = editing !== null ? ' (*** = keep the stored value)' : '';
   return (
-    <Dialog
-      title={editing === null ? 'New alert channel' : `Edit channel ${editing.id}`}
+    <AlertDialog
+      api={api}
+      kind="channels"
+      noun={['alert channel', 'channel']}
+      editingId={editing?.id ?? null}
       onClose={onClose}
-      onSubmit={() => void save(ChannelConfig, channelValue(f))}
-      problem={problem}
-      busy={busy}
+      onSaved={onSaved}
+      id={f.id}
+      onId={(id) => set({ id })}
+      idPlaceholder="ops-webhook"
+      schema={ChannelConfig}
+      value={() => channelValue(f)}
     >
-      {editing === null ? (
-        <Field
-          label="Id"
-          name="id"
-          required
-          value={f.id}
-          onChange={(id) => set({ id })}
-          placeholder="ops-webhook"
-        />
-      ) : null}
       <Field label="Name" name="name" value={f.name} onChange={(name) => set({ name })} />
       <label className="field">
         <span className="field-label">Type</span>
@@ -359,7 +403,7 @@ export function ChannelForm({
         />{' '}
         Enabled
       </label>
-    </Dialog>
+    </AlertDialog>
   );
 }
 
@@ -401,41 +445,32 @@ export function RuleForm({
       else next.delete(v);
       return { ...x, [key]: next };
     });
-  const { problem, busy, save } = useSave(api, 'rules', editing?.id ?? null, () => {
-    onSaved();
-    onClose();
+  const value = (): Record<string, unknown> => ({
+    id: f.id.trim(),
+    name: opt(f.name),
+    enabled: f.enabled,
+    mcps: list(f.mcps),
+    tags: list(f.tags),
+    on: TRANSITIONS.filter((t) => f.on.has(t)),
+    for: duration(f.for) ?? 0,
+    repeat_every: duration(f.repeat),
+    send_resolved: f.resolved,
+    channels: [...f.channels],
   });
-  const submit = (): void =>
-    void save(AlertRule, {
-      id: f.id.trim(),
-      name: opt(f.name),
-      enabled: f.enabled,
-      mcps: list(f.mcps),
-      tags: list(f.tags),
-      on: TRANSITIONS.filter((t) => f.on.has(t)),
-      for: duration(f.for) ?? 0,
-      repeat_every: duration(f.repeat),
-      send_resolved: f.resolved,
-      channels: [...f.channels],
-    });
   return (
-    <Dialog
-      title={editing === null ? 'New alert rule' : `Edit rule ${editing.id}`}
+    <AlertDialog
+      api={api}
+      kind="rules"
+      noun={['alert rule', 'rule']}
+      editingId={editing?.id ?? null}
       onClose={onClose}
-      onSubmit={submit}
-      problem={problem}
-      busy={busy}
+      onSaved={onSaved}
+      id={f.id}
+      onId={(id) => set({ id })}
+      idPlaceholder="page-ops"
+      schema={AlertRule}
+      value={value}
     >
-      {editing === null ? (
-        <Field
-          label="Id"
-          name="id"
-          required
-          value={f.id}
-          onChange={(id) => set({ id })}
-          placeholder="page-ops"
-        />
-      ) : null}
       <Field label="Name" name="name" value={f.name} onChange={(name) => set({ name })} />
       <Field
         label="MCP name patterns (comma-separated, * globs)"
@@ -510,7 +545,7 @@ export function RuleForm({
         />{' '}
         Enabled
       </label>
-    </Dialog>
+    </AlertDialog>
   );
 }
 
@@ -553,39 +588,30 @@ export function SilenceForm({
     comment: editing?.comment ?? '',
   }));
   const set = (patch: Partial<typeof f>): void => setF((x) => ({ ...x, ...patch }));
-  const { problem, busy, save } = useSave(api, 'silences', editing?.id ?? null, () => {
-    onSaved();
-    onClose();
+  const value = (): Record<string, unknown> => ({
+    id: f.id.trim(),
+    comment: f.comment,
+    mcps: list(f.mcps),
+    tags: list(f.tags),
+    ...(f.recurring
+      ? { cron: opt(f.cron), duration: duration(f.duration) }
+      : { starts_at: fromLocalInput(f.from), ends_at: fromLocalInput(f.until) }),
+    ...(editing?.created_by === undefined ? {} : { created_by: editing.created_by }),
   });
-  const submit = (): void =>
-    void save(Silence, {
-      id: f.id.trim(),
-      comment: f.comment,
-      mcps: list(f.mcps),
-      tags: list(f.tags),
-      ...(f.recurring
-        ? { cron: opt(f.cron), duration: duration(f.duration) }
-        : { starts_at: fromLocalInput(f.from), ends_at: fromLocalInput(f.until) }),
-      ...(editing?.created_by === undefined ? {} : { created_by: editing.created_by }),
-    });
   return (
-    <Dialog
-      title={editing === null ? 'New silence' : `Edit silence ${editing.id}`}
+    <AlertDialog
+      api={api}
+      kind="silences"
+      noun={['silence', 'silence']}
+      editingId={editing?.id ?? null}
       onClose={onClose}
-      onSubmit={submit}
-      problem={problem}
-      busy={busy}
+      onSaved={onSaved}
+      id={f.id}
+      onId={(id) => set({ id })}
+      idPlaceholder="db-maintenance"
+      schema={Silence}
+      value={value}
     >
-      {editing === null ? (
-        <Field
-          label="Id"
-          name="id"
-          required
-          value={f.id}
-          onChange={(id) => set({ id })}
-          placeholder="db-maintenance"
-        />
-      ) : null}
       <fieldset className="field">
         <legend className="field-label">When</legend>
         <label className="check">
@@ -662,6 +688,6 @@ export function SilenceForm({
         value={f.comment}
         onChange={(comment) => set({ comment })}
       />
-    </Dialog>
+    </AlertDialog>
   );
 }
