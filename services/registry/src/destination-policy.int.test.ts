@@ -11,31 +11,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startMcpTestServer,
-  startRedis,
   startService,
   uniquePrefix,
   waitFor,
   type McpTestServer,
   type McpTestTransport,
-  type RedisHandle,
 } from '@beacon/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDestinationPolicy, parseCidrList } from './destination-policy.js';
 import { createHttpAgents } from './http-transport.js';
-import { readLog, startLeadingHarness, type Harness } from './test-support.js';
+import { readLog, startLeadingHarness, type Harness, fileRedis } from './test-support.js';
 
 const SECRET = 'sk_live_INTERNAL_SECRET_42';
-let redis: RedisHandle;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const redis = fileRedis();
+const { cleanups } = redis;
 
 async function harness(policy?: { deny?: string; allow?: string }): Promise<Harness> {
   const agents =

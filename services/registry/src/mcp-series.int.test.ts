@@ -7,27 +7,16 @@ import { join } from 'node:path';
 import {
   freePort,
   type McpTestServer,
-  type RedisHandle,
   startMcpTestServer,
-  startRedis,
   startService,
   uniquePrefix,
   waitFor,
 } from '@beacon/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, startLeadingHarness, type Harness } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { startHarness, startLeadingHarness, type Harness, fileRedis } from './test-support.js';
 
-let redis: RedisHandle;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const redis = fileRedis();
+const { cleanups } = redis;
 
 async function server(name: string): Promise<McpTestServer> {
   const s = await startMcpTestServer({ name });

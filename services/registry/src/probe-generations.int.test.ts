@@ -11,14 +11,12 @@ import {
   modernTool,
   type McpTestServer,
   type ModernMcpServer,
-  type RedisHandle,
   startMcpTestServer,
   startModernMcpServer,
-  startRedis,
   stdioServerArgs,
   uniquePrefix,
 } from '@beacon/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseStdioAllowList } from './stdio-commands.js';
 import {
   brokenTransitions,
@@ -26,19 +24,11 @@ import {
   startLeadingHarness,
   type Harness,
   type HarnessOptions,
+  fileRedis,
 } from './test-support.js';
 
-let redis: RedisHandle;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const redis = fileRedis();
+const { cleanups } = redis;
 
 async function harness(extra: Partial<HarnessOptions> = {}): Promise<Harness> {
   const h = await startLeadingHarness({

@@ -4,27 +4,22 @@
 // is re-established with a fresh initialize at once.
 import {
   startMcpTestServer,
-  startRedis,
   uniquePrefix,
   waitFor,
   type McpTestServer,
   type McpTestServerOptions,
-  type RedisHandle,
 } from '@beacon/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { brokenTransitions, kinds, startLeadingHarness, type Harness } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import {
+  brokenTransitions,
+  kinds,
+  startLeadingHarness,
+  type Harness,
+  fileRedis,
+} from './test-support.js';
 
-let redis: RedisHandle;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const redis = fileRedis();
+const { cleanups } = redis;
 
 async function harness(): Promise<Harness> {
   const h = await startLeadingHarness({ url: redis.url, prefix: uniquePrefix('reg-sse') });

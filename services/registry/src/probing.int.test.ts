@@ -6,15 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type McpTestServer,
-  type RedisHandle,
   startMcpTestServer,
-  startRedis,
   stdioServerArgs,
   uniquePrefix,
   waitFor,
   withinBudget,
 } from '@beacon/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseStdioAllowList } from './stdio-commands.js';
 import {
   brokenTransitions,
@@ -22,19 +20,11 @@ import {
   startLeadingHarness,
   type HarnessOptions,
   type Harness,
+  fileRedis,
 } from './test-support.js';
 
-let redis: RedisHandle;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const redis = fileRedis();
+const { cleanups } = redis;
 
 async function harness(
   engine: HarnessOptions['engine'] = {},

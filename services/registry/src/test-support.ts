@@ -20,7 +20,8 @@ import {
 } from '@beacon/protocol';
 import type { z } from 'zod';
 import { createLogger } from '@beacon/runtime';
-import { sendCommand, waitFor } from '@beacon/testing';
+import { sendCommand, startRedis, waitFor, type RedisHandle } from '@beacon/testing';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Redis } from 'ioredis';
 import type { EngineSettings } from './engine.js';
 import type { HttpAgents } from './http-transport.js';
@@ -242,4 +243,33 @@ export function brokenTransitions(events: readonly LogEvent[]): string[] {
     current.set(e.mcp_name, e.status);
   }
   return problems;
+}
+
+/**
+ * The frame most registry integration files share, called at a file's top level: a private Redis
+ * for the whole file (its `url` readable once the file's tests run) and `cleanups`, run after each
+ * test, newest first.
+ */
+export function fileRedis(): {
+  readonly url: string;
+  readonly cleanups: (() => Promise<unknown>)[];
+} {
+  let handle: RedisHandle | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    handle = await startRedis();
+  });
+  afterAll(async () => {
+    await handle?.stop();
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    get url() {
+      if (handle === undefined) throw new Error('fileRedis: Redis is not started yet');
+      return handle.url;
+    },
+    cleanups,
+  };
 }

@@ -7,28 +7,12 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  type RedisHandle,
-  startRedis,
-  startProcess,
-  startService,
-  uniquePrefix,
-  waitFor,
-} from '@beacon/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readLog } from './test-support.js';
+import { startProcess, startService, uniquePrefix, waitFor } from '@beacon/testing';
+import { describe, expect, it } from 'vitest';
+import { readLog, fileRedis } from './test-support.js';
 
-let redis: RedisHandle;
-const cleanups: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const redis = fileRedis();
+const { cleanups } = redis;
 
 const require = createRequire(import.meta.url);
 /** A package's bin script (its package.json sits next to dist/). */
