@@ -21,6 +21,7 @@ import {
   startEdgeProcess,
   type EdgeProcess,
   checkRestAnswer,
+  startRegistryProcess,
 } from './test-support.js';
 
 const NAME = 'billing_mcp';
@@ -40,15 +41,8 @@ beforeAll(async () => {
   mcp = await startMcpTestServer({ name: NAME, fault: 'ok' });
   const common = { REDIS_URL: redis.url, BEACON_REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
   procs.push(
-    await startService('registry', {
-      env: {
-        ...common,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-        BEACON_METRICS_INTERVAL_MS: String(SLOW_TICK_MS),
-      },
-      readyLine: /registry \S+ started/,
-      readyTimeoutMs: 60_000,
+    await startRegistryProcess(redis.url, prefix, {
+      BEACON_METRICS_INTERVAL_MS: String(SLOW_TICK_MS),
     }),
     await startService('breaker', {
       env: {

@@ -8,14 +8,18 @@ import {
   startMcpTestServer,
   startModernMcpServer,
   startRedis,
-  startService,
   uniquePrefix,
   waitFor,
   type McpTestServer,
   type ModernMcpServer,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import {
+  mintToken,
+  startEdgeProcess,
+  type EdgeProcess,
+  startRegistryProcess,
+} from './test-support.js';
 
 let redis: RedisHandle;
 let edge: EdgeProcess;
@@ -34,18 +38,7 @@ beforeAll(async () => {
     auth: { header: 'authorization', value: 'Bearer right', status: 403 },
   });
   legacy = await startMcpTestServer({ name: 'legacy_mcp' });
-  const common = { REDIS_URL: redis.url, BEACON_REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
-  procs.push(
-    await startService('registry', {
-      env: {
-        ...common,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-      },
-      readyLine: /registry \S+ started/,
-      readyTimeoutMs: 60_000,
-    }),
-  );
+  procs.push(await startRegistryProcess(redis.url, prefix));
   edge = await startEdgeProcess(redis.url, prefix);
   procs.push(edge.proc);
   admin = await mintToken({ sub: 'ada', role: 'admin' });

@@ -7,14 +7,19 @@ import { ProbeNowResponse } from '@beacon/protocol';
 import {
   startMcpTestServer,
   startRedis,
-  startService,
   uniquePrefix,
   type McpTestServer,
   type ProcessHandle,
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRestAnswer, mintToken, startEdgeProcess, type EdgeProcess } from './test-support.js';
+import {
+  checkRestAnswer,
+  mintToken,
+  startEdgeProcess,
+  type EdgeProcess,
+  startRegistryProcess,
+} from './test-support.js';
 
 const NAME = 'recheck_mcp';
 let redis: RedisHandle;
@@ -27,18 +32,7 @@ beforeAll(async () => {
   redis = await startRedis();
   const prefix = uniquePrefix('edge-probe-now');
   mcp = await startMcpTestServer({ name: NAME, fault: 'ok' });
-  procs.push(
-    await startService('registry', {
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: prefix,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-      },
-      readyLine: /registry \S+ started/,
-      readyTimeoutMs: 60_000,
-    }),
-  );
+  procs.push(await startRegistryProcess(redis.url, prefix));
   edge = await startEdgeProcess(redis.url, prefix);
   procs.push(edge.proc);
   admin = await mintToken({ sub: 'ada', role: 'admin' });

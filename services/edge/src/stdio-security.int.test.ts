@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { createEventLog, type SideMessage } from '@beacon/event-log';
 import {
   startRedis,
-  startService,
   stdioServerScript,
   uniquePrefix,
   waitFor,
@@ -23,6 +22,7 @@ import {
   startEdgeProcess,
   type EdgeProcess,
   checkRestAnswer,
+  startRegistryProcess,
 } from './test-support.js';
 import { STREAM_FIELD } from '@beacon/protocol';
 
@@ -43,21 +43,13 @@ const procs: ProcessHandle[] = [];
 async function stack(name: string, extraEnv: Record<string, string>): Promise<Stack> {
   const prefix = uniquePrefix(name);
   procs.push(
-    await startService('registry', {
-      name: `registry:${name}`,
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: prefix,
-        LOG_LEVEL: 'info',
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-        // A secret of the registry's own: no child may see it.
-        BEACON_TEST_REGISTRY_SECRET: 'registry-only-secret',
-        ...extraEnv,
-      },
-      readyLine: /registry \S+ started/,
-      readyTimeoutMs: 60_000,
-    }),
+    await startRegistryProcess(
+      redis.url,
+      prefix,
+      // A secret of the registry's own: no child may see it.
+      { BEACON_TEST_REGISTRY_SECRET: 'registry-only-secret', ...extraEnv },
+      `registry:${name}`,
+    ),
   );
   const edge = await startEdgeProcess(redis.url, prefix);
   procs.push(edge.proc);
