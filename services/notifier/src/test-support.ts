@@ -201,3 +201,24 @@ export function startNotifier(
 export async function leading(p: ProcessHandle): Promise<void> {
   await p.waitForLine(/"msg":"leading"/, 15_000);
 }
+
+/** A firing notification as the channels receive it (the channel tests' fixture). */
+export function notificationFixture(over: Partial<Notification> = {}): Notification {
+  return Notification.parse({
+    idempotency_key: '1700000000000-3:rule-a',
+    incident_key: 'billing_mcp:rule-a:1700000000000-3',
+    state: 'firing',
+    kind: 'down',
+    rule_id: 'rule-a',
+    mcp_name: 'billing_mcp',
+    status: 'disconnected',
+    summary: 'billing_mcp is down: connection refused',
+    error: 'connect ECONNREFUSED <!channel> & friends',
+    started_at: '2024-01-01T00:00:00.000Z',
+    ended_at: null,
+    offset: '1700000000000-3',
+    tags: ['payments'],
+    dashboard_url: 'https://beacon.example.com/#/mcp/billing_mcp',
+    ...over,
+  });
+}

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { DeliveryResult, Notification, type ChannelConfig } from '@beacon/protocol';
 import { freePort } from '@beacon/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { notificationFixture } from '../test-support.js';
 import { createChannelSender, sampleNotification } from './index.js';
 
 interface Received {
@@ -55,25 +56,7 @@ beforeEach(() => {
   handler = (_req, res) => res.end('thanks');
 });
 
-function notification(over: Partial<Notification> = {}): Notification {
-  return Notification.parse({
-    idempotency_key: '1700000000000-3:rule-a',
-    incident_key: 'billing_mcp:rule-a:1700000000000-3',
-    state: 'firing',
-    kind: 'down',
-    rule_id: 'rule-a',
-    mcp_name: 'billing_mcp',
-    status: 'disconnected',
-    summary: 'billing_mcp is down: connection refused',
-    error: 'connect ECONNREFUSED <!channel> & friends',
-    started_at: '2024-01-01T00:00:00.000Z',
-    ended_at: null,
-    offset: '1700000000000-3',
-    tags: ['payments'],
-    dashboard_url: 'https://beacon.example.com/#/mcp/billing_mcp',
-    ...over,
-  });
-}
+const notification = notificationFixture;
 
 function expectValidResult(r: DeliveryResult): void {
   expect(DeliveryResult.parse(r)).toEqual(r);

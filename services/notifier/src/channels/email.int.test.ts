@@ -9,6 +9,7 @@ import { ChannelConfig, DeliveryResult, Notification } from '@beacon/protocol';
 import { createTestCa, freePort, type TestCa } from '@beacon/testing';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { notificationFixture } from '../test-support.js';
 import { createChannelSender, type ChannelSender } from './index.js';
 
 interface Mail {
@@ -103,25 +104,15 @@ function channel(port: number, over: Record<string, unknown> = {}): ChannelConfi
   });
 }
 
-function notification(over: Partial<Notification> = {}): Notification {
-  return Notification.parse({
-    idempotency_key: '1700000000000-3:rule-a',
-    incident_key: 'billing_mcp:rule-a:1700000000000-3',
-    state: 'firing',
-    kind: 'down',
-    rule_id: 'rule-a',
-    mcp_name: 'billing_mcp',
-    status: 'disconnected',
+/** The channel tests' notification, with a hostile HTML error and no tags or link. */
+const notification = (over: Partial<Notification> = {}): Notification =>
+  notificationFixture({
     summary: 'billing_mcp is down',
     error: '<script>alert(1)</script> & more',
-    started_at: '2024-01-01T00:00:00.000Z',
-    ended_at: null,
-    offset: '1700000000000-3',
     tags: [],
     dashboard_url: null,
     ...over,
   });
-}
 
 /** The raw message unfolded and with quoted-printable soft breaks removed, for searching. */
 function flat(raw: string): string {
