@@ -181,6 +181,11 @@ interface ModernLive {
   readonly transport: Transport;
   readonly version: string;
   readonly clientName: string;
+  /**
+   * The round trips (ms) of the connect's own `server/discover` and `tools/list`, until the probe
+   * that connected takes them as its answer: a fresh session is not asked the same thing twice.
+   */
+  answered: { readonly discover: number; readonly tools: number } | null;
 }
 type Live = LegacyLive | ModernLive;
 
@@ -389,6 +394,7 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
       await transport.close().catch(() => undefined);
     };
     let version: string;
+    let discoverMs = 0;
     try {
       try {
         await transport.start();
@@ -402,11 +408,13 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         : remaining();
       try {
         try {
+          const t0 = performance.now();
           const result = await rpc.request(
             'server/discover',
             { _meta: modernMeta(clientName) },
             { signal, timeout: Math.max(1, wait) },
           );
+          discoverMs = performance.now() - t0;
           version = discoverVerdict({ result });
         } catch (err) {
           if (err instanceof LegacySignal) throw err;
@@ -429,8 +437,17 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
         }
         throw err;
       }
-      const candidate: ModernLive = { kind: 'modern', rpc, transport, version, clientName };
+      const candidate: ModernLive = {
+        kind: 'modern',
+        rpc,
+        transport,
+        version,
+        clientName,
+        answered: null,
+      };
+      const t1 = performance.now();
       noteTools(await listTools(candidate, signal, Math.max(1, remaining())));
+      candidate.answered = { discover: discoverMs, tools: performance.now() - t1 };
       transport.onclose = () => {
         rpc.fail(new Error('connection closed'));
         if (live !== candidate) return;
@@ -495,6 +512,12 @@ export function createProbeSession(name: string, options: ProbeSessionOptions): 
     signal: AbortSignal,
     remaining: () => number,
   ): Promise<number> => {
+    if (session.kind === 'modern' && session.answered !== null) {
+      // Just connected: its discover (and tools/list) was this probe's request.
+      const { discover, tools } = session.answered;
+      session.answered = null;
+      return config.probe_method === 'tools_list' ? tools : discover;
+    }
     const timeout = Math.max(1, remaining());
     const t0 = performance.now();
     if (config.probe_method === 'tools_list') {
