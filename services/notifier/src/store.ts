@@ -106,22 +106,36 @@ export function createNotifierStore(
   const historyCap = options.historyCap ?? 1_000;
   const queueCap = options.queueCap ?? 100_000;
 
+  // What each entry of a config hash parsed to, by its JSON: a hash read again (the uptime
+  // projector reads the silences every round, up to 10,000 of them) parses only what changed.
+  // Parsed values are shared between reads; nothing mutates them.
+  const parsedByHash = new Map<string, Map<string, { json: string; value: unknown }>>();
   async function loadHash<S extends z.ZodType>(
     suffix: string,
     schema: S,
   ): Promise<Loaded<z.output<S>>> {
     const raw = await redis.hgetall(key(suffix));
+    const before = parsedByHash.get(suffix);
+    const parsed = new Map<string, { json: string; value: unknown }>();
     const items = new Map<string, z.output<S>>();
     const bad: string[] = [];
     for (const [id, json] of Object.entries(raw)) {
-      try {
-        const r = schema.safeParse(JSON.parse(json));
-        if (r.success) items.set(id, r.data);
-        else bad.push(id);
-      } catch {
-        bad.push(id);
+      const known = before?.get(id);
+      let value: unknown;
+      if (known !== undefined && known.json === json) value = known.value;
+      else {
+        try {
+          const r = schema.safeParse(JSON.parse(json));
+          value = r.success ? r.data : undefined;
+        } catch {
+          value = undefined;
+        }
       }
+      parsed.set(id, { json, value });
+      if (value === undefined) bad.push(id);
+      else items.set(id, value as z.output<S>);
     }
+    parsedByHash.set(suffix, parsed);
     return { items, bad };
   }
 
