@@ -2,6 +2,7 @@
 // query they mean — or the first bad field with a message to show beside it, so a bad range or
 // duration never reaches the edge. Pure (the clock is a parameter), unit-tested in
 // uptime-view.test.ts.
+import { WINDOW_MS } from '@beacon/protocol';
 import type { IncidentQuery } from './api.js';
 import { patternList } from './uptime-view.js';
 
@@ -15,14 +16,6 @@ export const RANGE_LABELS: Readonly<Record<IncidentRange, string>> = {
   '30d': 'last 30 d',
   '90d': 'last 90 d',
   custom: 'custom (UTC)…',
-};
-
-const DAY_MS = 86_400_000;
-const RANGE_MS: Readonly<Record<Exclude<IncidentRange, '' | 'custom'>, number>> = {
-  '24h': DAY_MS,
-  '7d': 7 * DAY_MS,
-  '30d': 30 * DAY_MS,
-  '90d': 90 * DAY_MS,
 };
 
 /** The edge refuses `min_duration` above 1e10 s. */
@@ -113,7 +106,7 @@ export function incidentFilterQuery(draft: IncidentFilterDraft, now: number): In
       return { ok: false, field: 'to', message: 'To must be after From.' };
     }
   } else if (draft.range !== '') {
-    from = now - RANGE_MS[draft.range];
+    from = now - WINDOW_MS[draft.range];
   }
 
   let minDuration: number | undefined;
