@@ -51,6 +51,15 @@ export type IncidentFilterResult =
   | { readonly ok: true; readonly query: IncidentQuery }
   | { readonly ok: false; readonly field: FilterField; readonly message: string };
 
+/** Also what the page says when the number input itself cannot read what was typed ("1e"). */
+export const MIN_DURATION_NOT_A_NUMBER = 'Minimum duration must be a number of minutes.';
+
+const bad = (field: FilterField, message: string): IncidentFilterResult => ({
+  ok: false,
+  field,
+  message,
+});
+
 const UTC_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
 
 /**
@@ -90,20 +99,16 @@ export function incidentFilterQuery(draft: IncidentFilterDraft, now: number): In
   if (draft.range === 'custom') {
     if (draft.from.trim() !== '') {
       const t = utcInputToMs(draft.from);
-      if (t === null) {
-        return { ok: false, field: 'from', message: 'From is not a valid date and time (UTC).' };
-      }
+      if (t === null) return bad('from', 'From is not a valid date and time (UTC).');
       from = t;
     }
     if (draft.to.trim() !== '') {
       const t = utcInputToMs(draft.to);
-      if (t === null) {
-        return { ok: false, field: 'to', message: 'To is not a valid date and time (UTC).' };
-      }
+      if (t === null) return bad('to', 'To is not a valid date and time (UTC).');
       to = t;
     }
     if (from !== undefined && to !== undefined && !(from < to)) {
-      return { ok: false, field: 'to', message: 'To must be after From.' };
+      return bad('to', 'To must be after From.');
     }
   } else if (draft.range !== '') {
     from = now - WINDOW_MS[draft.range];
@@ -113,26 +118,13 @@ export function incidentFilterQuery(draft: IncidentFilterDraft, now: number): In
   const typed = draft.minMinutes.trim();
   if (typed !== '') {
     const minutes = Number(typed);
-    if (!Number.isFinite(minutes)) {
-      return {
-        ok: false,
-        field: 'min_duration',
-        message: 'Minimum duration must be a number of minutes.',
-      };
-    }
-    if (minutes < 0) {
-      return {
-        ok: false,
-        field: 'min_duration',
-        message: 'Minimum duration must not be negative.',
-      };
-    }
+    if (!Number.isFinite(minutes)) return bad('min_duration', MIN_DURATION_NOT_A_NUMBER);
+    if (minutes < 0) return bad('min_duration', 'Minimum duration must not be negative.');
     if (minutes > MAX_MIN_DURATION_MIN) {
-      return {
-        ok: false,
-        field: 'min_duration',
-        message: `Minimum duration is at most ${MAX_MIN_DURATION_MIN.toLocaleString('en-US')} minutes.`,
-      };
+      return bad(
+        'min_duration',
+        `Minimum duration is at most ${MAX_MIN_DURATION_MIN.toLocaleString('en-US')} minutes.`,
+      );
     }
     minDuration = Math.round(minutes * 60);
   }

@@ -10,6 +10,7 @@ import {
   EMPTY_FILTERS,
   INCIDENT_RANGES,
   MAX_MIN_DURATION_MIN,
+  MIN_DURATION_NOT_A_NUMBER,
   RANGE_LABELS,
   fieldOfEdgeError,
   incidentFilterQuery,
@@ -109,10 +110,7 @@ export function IncidentsPage({
     // A number input reports text it cannot read ("1e") as '': ask it rather than skip the filter.
     const typed = (e.currentTarget as HTMLFormElement).elements.namedItem('min_duration');
     if (typed instanceof HTMLInputElement && typed.validity.badInput) {
-      setInvalid({
-        field: 'min_duration',
-        message: 'Minimum duration must be a number of minutes.',
-      });
+      setInvalid({ field: 'min_duration', message: MIN_DURATION_NOT_A_NUMBER });
       return;
     }
     const result = incidentFilterQuery(draft, Date.now());
