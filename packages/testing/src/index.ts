@@ -23,7 +23,12 @@ export {
   type ProcessHandle,
   type StartProcessOptions,
 } from './process.js';
-export { serviceMain, startService, type StartServiceOptions } from './service.js';
+export {
+  serviceMain,
+  startRegistryProcess,
+  startService,
+  type StartServiceOptions,
+} from './service.js';
 export { containerRuntimeAvailable } from './container-runtime.js';
 export { startTcpGate, type TcpGate } from './tcp-gate.js';
 export { BudgetExceeded, sloRun, withinBudget } from './budget.js';

@@ -29,3 +29,28 @@ export function startService(
     ...rest,
   });
 }
+
+/**
+ * The real registry (`services/registry/dist/main.js`) on this Redis and prefix, its health
+ * endpoint on a free loopback port unless `env` says otherwise; resolves once it has started.
+ */
+export function startRegistryProcess(
+  redisUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+  name?: string,
+): Promise<ProcessHandle> {
+  return startService('registry', {
+    ...(name === undefined ? {} : { name }),
+    env: {
+      REDIS_URL: redisUrl,
+      BEACON_REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'info', // the ready line is at info
+      BEACON_REGISTRY_HEALTH_PORT: '0',
+      BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
+      ...env,
+    },
+    readyLine: /registry \S+ started/,
+    readyTimeoutMs: 60_000,
+  });
+}

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventLog } from '@beacon/event-log';
-import { startMcpTestServer, startRedis, startService, waitFor } from '@beacon/testing';
+import { startMcpTestServer, startRedis, startRegistryProcess, waitFor } from '@beacon/testing';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import {
@@ -49,17 +49,8 @@ export async function startProbeBed(prefix: string, name = 'billing_mcp'): Promi
     ]),
   );
   const breaker = await startBreakerInProcess({ url: redisServer.url, prefix });
-  const registry = await startService('registry', {
-    env: {
-      REDIS_URL: redisServer.url,
-      BEACON_REDIS_PREFIX: prefix,
-      BEACON_FLEET_FILE: fleetFile,
-      BEACON_REGISTRY_HEALTH_PORT: '0',
-      BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-      LOG_LEVEL: 'info', // the ready line is at info
-    },
-    readyLine: /registry \S+ started/,
-    readyTimeoutMs: 30_000,
+  const registry = await startRegistryProcess(redisServer.url, prefix, {
+    BEACON_FLEET_FILE: fleetFile,
   });
   return {
     redis,

@@ -9,6 +9,7 @@ import {
   type RedisHandle,
   startMcpTestServer,
   startRedis,
+  startRegistryProcess,
   startService,
   uniquePrefix,
   waitFor,
@@ -21,7 +22,6 @@ import {
   startEdgeProcess,
   type EdgeProcess,
   checkRestAnswer,
-  startRegistryProcess,
 } from './test-support.js';
 
 const NAME = 'billing_mcp';

@@ -8,18 +8,14 @@ import {
   startMcpTestServer,
   startModernMcpServer,
   startRedis,
+  startRegistryProcess,
   uniquePrefix,
   waitFor,
   type McpTestServer,
   type ModernMcpServer,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  mintToken,
-  startEdgeProcess,
-  type EdgeProcess,
-  startRegistryProcess,
-} from './test-support.js';
+import { mintToken, startEdgeProcess, type EdgeProcess } from './test-support.js';
 
 let redis: RedisHandle;
 let edge: EdgeProcess;

@@ -7,19 +7,14 @@ import { ProbeNowResponse } from '@beacon/protocol';
 import {
   startMcpTestServer,
   startRedis,
+  startRegistryProcess,
   uniquePrefix,
   type McpTestServer,
   type ProcessHandle,
   type RedisHandle,
 } from '@beacon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  checkRestAnswer,
-  mintToken,
-  startEdgeProcess,
-  type EdgeProcess,
-  startRegistryProcess,
-} from './test-support.js';
+import { checkRestAnswer, mintToken, startEdgeProcess, type EdgeProcess } from './test-support.js';
 
 const NAME = 'recheck_mcp';
 let redis: RedisHandle;

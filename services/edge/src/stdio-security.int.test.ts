@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createEventLog, type SideMessage } from '@beacon/event-log';
 import {
   startRedis,
+  startRegistryProcess,
   stdioServerScript,
   uniquePrefix,
   waitFor,
@@ -22,7 +23,6 @@ import {
   startEdgeProcess,
   type EdgeProcess,
   checkRestAnswer,
-  startRegistryProcess,
 } from './test-support.js';
 import { STREAM_FIELD } from '@beacon/protocol';
 

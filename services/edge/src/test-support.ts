@@ -183,31 +183,6 @@ export interface EdgeProcess {
   readonly http: string;
 }
 
-/**
- * The real registry (dist/main.js) on this Redis and prefix, its health endpoint on a free
- * loopback port; resolves once it has started.
- */
-export function startRegistryProcess(
-  redisUrl: string,
-  prefix: string,
-  env: Record<string, string> = {},
-  name?: string,
-): Promise<ProcessHandle> {
-  return startService('registry', {
-    ...(name === undefined ? {} : { name }),
-    env: {
-      REDIS_URL: redisUrl,
-      BEACON_REDIS_PREFIX: prefix,
-      LOG_LEVEL: 'info',
-      BEACON_REGISTRY_HEALTH_PORT: '0',
-      BEACON_REGISTRY_HEALTH_HOST: '127.0.0.1',
-      ...env,
-    },
-    readyLine: /registry \S+ started/,
-    readyTimeoutMs: 60_000,
-  });
-}
-
 export async function startEdgeProcess(
   redisUrl: string,
   prefix: string,

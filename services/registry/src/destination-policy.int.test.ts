@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startMcpTestServer,
+  startRegistryProcess,
   startService,
   uniquePrefix,
   waitFor,
@@ -205,17 +206,10 @@ describe('the registry process and its destination policy', () => {
       JSON.stringify({ mcps: servers.map((s) => config(s.name, s.transport, s.url)) }),
     );
     const prefix = uniquePrefix('reg-policy-main');
-    const registry = await startService('registry', {
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: prefix,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_FLEET_FILE: fleetFile,
-        BEACON_MCP_DENY_CIDRS: 'default,127.0.0.2',
-        BEACON_MCP_ALLOW_CIDRS: '127.0.0.1/31,127.0.0.2/32',
-        LOG_LEVEL: 'info',
-      },
-      readyLine: /registry \S+ started/,
+    const registry = await startRegistryProcess(redis.url, prefix, {
+      BEACON_FLEET_FILE: fleetFile,
+      BEACON_MCP_DENY_CIDRS: 'default,127.0.0.2',
+      BEACON_MCP_ALLOW_CIDRS: '127.0.0.1/31,127.0.0.2/32',
     });
     cleanups.push(() => (registry.running ? registry.kill('SIGKILL') : Promise.resolve()));
     expect(registry.output()).toContain('"mcp_allow_cidrs":["127.0.0.1/31","127.0.0.2/32"]');

@@ -9,7 +9,7 @@ import {
   type RedisHandle,
   startMcpFleet,
   startRedis,
-  startService,
+  startRegistryProcess,
   uniquePrefix,
   waitFor,
   withinBudget,
@@ -41,20 +41,17 @@ it('kill -9 of the active registry: the standby takes over, transitions stay exa
     JSON.stringify({ mcps: fleet.entries({ probe_interval_ms: 200, timeout_ms: 300 }) }),
   );
   const start = (id: string): Promise<ProcessHandle> =>
-    startService('registry', {
-      name: `registry-${id}`,
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: prefix,
+    startRegistryProcess(
+      redis.url,
+      prefix,
+      {
         BEACON_REGISTRY_ID: id,
         BEACON_REGISTRY_LEASE_TTL_MS: String(LEASE_TTL_MS),
-        BEACON_REGISTRY_HEALTH_PORT: '0',
         BEACON_FLEET_FILE: fleetFile,
         BEACON_FAILURE_CYCLES_TO_DISABLE: '1000',
-        LOG_LEVEL: 'info',
       },
-      readyLine: /registry \S+ started/,
-    }).then((p) => {
+      `registry-${id}`,
+    ).then((p) => {
       procs.push(p);
       return p;
     });

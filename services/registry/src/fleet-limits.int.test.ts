@@ -10,7 +10,7 @@ import {
   type RedisHandle,
   startMcpFleet,
   startRedis,
-  startService,
+  startRegistryProcess,
   uniquePrefix,
   waitFor,
   withinBudget,
@@ -48,17 +48,10 @@ it('refuses oversized, empty and alias-bomb fleet files, keeping the lease and t
   const prefix = uniquePrefix('fleet-limits');
   const file = join(mkdtempSync(join(tmpdir(), 'beacon-fleet-')), 'fleet.yaml');
   replace(file, stringify({ mcps: [entry('billing_mcp')] }));
-  proc = await startService('registry', {
-    env: {
-      REDIS_URL: redis.url,
-      BEACON_REDIS_PREFIX: prefix,
-      BEACON_REGISTRY_ID: 'reg-limits',
-      BEACON_REGISTRY_LEASE_TTL_MS: '1000',
-      BEACON_REGISTRY_HEALTH_PORT: '0',
-      BEACON_FLEET_FILE: file,
-      LOG_LEVEL: 'info',
-    },
-    readyLine: /registry \S+ started/,
+  proc = await startRegistryProcess(redis.url, prefix, {
+    BEACON_REGISTRY_ID: 'reg-limits',
+    BEACON_REGISTRY_LEASE_TTL_MS: '1000',
+    BEACON_FLEET_FILE: file,
   });
   const p = proc;
   try {

@@ -8,7 +8,7 @@ import {
   freePort,
   type McpTestServer,
   startMcpTestServer,
-  startService,
+  startRegistryProcess,
   uniquePrefix,
   waitFor,
 } from '@beacon/testing';
@@ -188,16 +188,10 @@ describe('per-MCP series of the registry process', () => {
     const fleetFile = join(dir, 'fleet.json');
     writeFileSync(fleetFile, JSON.stringify({ mcps: [http(good), http(bad)] }));
     const port = await freePort();
-    const p = await startService('registry', {
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: uniquePrefix('prom'),
-        BEACON_REGISTRY_HEALTH_PORT: String(port),
-        BEACON_FLEET_FILE: fleetFile,
-        BEACON_FAILURE_CYCLES_TO_DISABLE: '1000',
-        LOG_LEVEL: 'info',
-      },
-      readyLine: /registry \S+ started/,
+    const p = await startRegistryProcess(redis.url, uniquePrefix('prom'), {
+      BEACON_REGISTRY_HEALTH_PORT: String(port),
+      BEACON_FLEET_FILE: fleetFile,
+      BEACON_FAILURE_CYCLES_TO_DISABLE: '1000',
     });
     cleanups.push(() => p.kill());
     const scrape = async (): Promise<{ type: string | null; lines: string[] }> => {

@@ -9,7 +9,7 @@ import {
   createTestCa,
   startMcpTestServer,
   startRedis,
-  startService,
+  startRegistryProcess,
   uniquePrefix,
   waitFor,
   type McpTestServer,
@@ -151,19 +151,12 @@ describe('the registry process and its CA settings', () => {
     const fleetFile = join(other.dir, 'fleet.json');
     await writeFile(fleetFile, JSON.stringify({ mcps: servers.map(config) }));
     const prefix = uniquePrefix('reg-tls-main');
-    const registry = await startService('registry', {
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: prefix,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_FLEET_FILE: fleetFile,
-        BEACON_MCP_CA_FILE: ca.caFile,
-        NODE_EXTRA_CA_CERTS: other.caFile,
-        // beacon_ca_sse stays disconnected (not auto-disabled) while the others come up.
-        BEACON_FAILURE_CYCLES_TO_DISABLE: '1000',
-        LOG_LEVEL: 'info',
-      },
-      readyLine: /registry \S+ started/,
+    const registry = await startRegistryProcess(redis.url, prefix, {
+      BEACON_FLEET_FILE: fleetFile,
+      BEACON_MCP_CA_FILE: ca.caFile,
+      NODE_EXTRA_CA_CERTS: other.caFile,
+      // beacon_ca_sse stays disconnected (not auto-disabled) while the others come up.
+      BEACON_FAILURE_CYCLES_TO_DISABLE: '1000',
     });
     cleanups.push(() => (registry.running ? registry.kill('SIGKILL') : Promise.resolve()));
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startProcess, startService, uniquePrefix, waitFor } from '@beacon/testing';
+import { startProcess, startRegistryProcess, uniquePrefix, waitFor } from '@beacon/testing';
 import { describe, expect, it } from 'vitest';
 import { readLog, fileRedis } from './test-support.js';
 
@@ -88,14 +88,8 @@ describe('third-party MCP servers from the npm registry', () => {
     const fleetFile = join(dir, 'fleet.json');
     await writeFile(fleetFile, JSON.stringify({ mcps }));
     const prefix = uniquePrefix('reg-third-party');
-    const registry = await startService('registry', {
-      env: {
-        REDIS_URL: redis.url,
-        BEACON_REDIS_PREFIX: prefix,
-        BEACON_REGISTRY_HEALTH_PORT: '0',
-        BEACON_FLEET_FILE: fleetFile,
-      },
-      readyLine: /registry \S+ started/,
+    const registry = await startRegistryProcess(redis.url, prefix, {
+      BEACON_FLEET_FILE: fleetFile,
     });
     cleanups.push(() => (registry.running ? registry.kill('SIGKILL') : Promise.resolve()));
 
